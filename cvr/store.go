@@ -1,0 +1,231 @@
+package cvr
+
+import (
+	"fmt"
+	"iter"
+	"slices"
+	"unsafe"
+)
+
+// chunkBits sets the number of cards per chunk (65,536). Chunks keep each
+// array small enough that growing one never copies gigabytes, and let the
+// word offsets within a chunk be 32 bits.
+const chunkBits = 16
+
+const chunkSize = 1 << chunkBits
+
+// attrs is the interned tuple of a card's low-cardinality strings: one
+// index per card instead of three strings.
+type attrs struct {
+	style, group, precinct string
+	phantom                bool
+}
+
+// chunk stores up to chunkSize cards column by column. Per card: the ID and
+// the imprinted ID in text (imprinted left empty, with sameImprint set, when
+// it equals the ID, as it does in Dominion exports), the batch and attrs
+// indexes, the position, and the vote words in cells.
+type chunk struct {
+	text     []byte
+	textEnd  []uint32 // 2 per card: end of ID, end of imprinted ID
+	batch    []uint32
+	attr     []uint32
+	pos      []int32
+	cells    []uint32
+	cellsEnd []uint32
+	same     []uint64 // bit set: imprinted ID equals ID
+}
+
+// Cards stores the cards of an election compactly: the per-card cost is
+// about 24 bytes plus the ID, and each contest on a card costs 4 bytes
+// plus 4 per selection. The zero value is an empty store ready to use.
+// Cards is not safe for concurrent modification.
+type Cards struct {
+	chunks []*chunk
+	n      int
+
+	batches  []BatchKey
+	batchIdx map[BatchKey]uint32
+	lastB    BatchKey
+	lastBi   uint32
+	attrs    []attrs
+	attrIdx  map[attrs]uint32
+}
+
+// Len returns the number of cards.
+func (s *Cards) Len() int { return s.n }
+
+// Append copies c into the store and returns its index.
+func (s *Cards) Append(c *Card) int {
+	if s.n&(chunkSize-1) == 0 {
+		s.chunks = append(s.chunks, &chunk{})
+	}
+	k := s.chunks[len(s.chunks)-1]
+	j := s.n & (chunkSize - 1)
+	k.text = append(k.text, c.ID...)
+	k.textEnd = append(k.textEnd, uint32(len(k.text)))
+	if j&63 == 0 {
+		k.same = append(k.same, 0)
+	}
+	if c.ImprintedID == c.ID {
+		k.same[j>>6] |= 1 << (j & 63)
+	} else {
+		k.text = append(k.text, c.ImprintedID...)
+	}
+	k.textEnd = append(k.textEnd, uint32(len(k.text)))
+	k.batch = append(k.batch, s.batchIndex(c.Batch))
+	k.attr = append(k.attr, s.attrIndex(attrs{c.BallotStyle, c.CountingGroup, c.Precinct, c.Phantom}))
+	k.pos = append(k.pos, int32(c.Position))
+	k.cells = append(k.cells, c.Votes.cells...)
+	k.cellsEnd = append(k.cellsEnd, uint32(len(k.cells)))
+	s.n++
+	if j == chunkSize-1 {
+		k.seal()
+	}
+	return s.n - 1
+}
+
+// seal trims a full chunk's arrays to their length: append's doubling
+// leaves up to half of each array unused, which for 20 M cards is
+// gigabytes.
+func (k *chunk) seal() {
+	k.text = slices.Clone(k.text)
+	k.textEnd = slices.Clone(k.textEnd)
+	k.batch = slices.Clone(k.batch)
+	k.attr = slices.Clone(k.attr)
+	k.pos = slices.Clone(k.pos)
+	k.cells = slices.Clone(k.cells)
+	k.cellsEnd = slices.Clone(k.cellsEnd)
+}
+
+func (s *Cards) batchIndex(b BatchKey) uint32 {
+	// Cards come batch by batch, so the last key usually matches and the
+	// map is skipped.
+	if len(s.batches) > 0 && b == s.lastB {
+		return s.lastBi
+	}
+	i, ok := s.batchIdx[b]
+	if !ok {
+		if s.batchIdx == nil {
+			s.batchIdx = map[BatchKey]uint32{}
+		}
+		i = uint32(len(s.batches))
+		s.batches = append(s.batches, b)
+		s.batchIdx[b] = i
+	}
+	s.lastB, s.lastBi = b, i
+	return i
+}
+
+func (s *Cards) attrIndex(a attrs) uint32 {
+	i, ok := s.attrIdx[a]
+	if !ok {
+		if s.attrIdx == nil {
+			s.attrIdx = map[attrs]uint32{}
+		}
+		i = uint32(len(s.attrs))
+		s.attrs = append(s.attrs, a)
+		s.attrIdx[a] = i
+	}
+	return i
+}
+
+// Card returns card i, 0 <= i < Len(). The card shares memory with the
+// store, which never changes a stored card, so it stays valid.
+func (s *Cards) Card(i int) Card {
+	if i < 0 || i >= s.n {
+		panic(fmt.Sprintf("cvr: card index %d out of range [0,%d)", i, s.n))
+	}
+	k := s.chunks[i>>chunkBits]
+	j := i & (chunkSize - 1)
+	var t0, c0 uint32
+	if j > 0 {
+		t0 = k.textEnd[2*j-1]
+		c0 = k.cellsEnd[j-1]
+	}
+	t1, t2 := k.textEnd[2*j], k.textEnd[2*j+1]
+	a := s.attrs[k.attr[j]]
+	c := Card{
+		ID:            view(k.text[t0:t1]),
+		Batch:         s.batches[k.batch[j]],
+		Position:      int(k.pos[j]),
+		BallotStyle:   a.style,
+		CountingGroup: a.group,
+		Precinct:      a.precinct,
+		Phantom:       a.phantom,
+		Votes:         Votes{cells: k.cells[c0:k.cellsEnd[j]:k.cellsEnd[j]]},
+	}
+	if k.same[j>>6]&(1<<(j&63)) != 0 {
+		c.ImprintedID = c.ID
+	} else {
+		c.ImprintedID = view(k.text[t1:t2])
+	}
+	return c
+}
+
+// view makes a string of b without copying. This is sound here because the
+// store only appends to its text: bytes once written never change, and an
+// append that moves the array leaves the old one, still referenced by the
+// strings, untouched.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// All yields every card in the order they were appended; the error is
+// always nil, so that a store and a reader can be passed to the same
+// functions (Tabulate, for one).
+func (s *Cards) All() iter.Seq2[Card, error] {
+	return func(yield func(Card, error) bool) {
+		for i := 0; i < s.n; i++ {
+			if !yield(s.Card(i), nil) {
+				return
+			}
+		}
+	}
+}
+
+// Batches returns the batches of the stored cards with the number of cards
+// in each.
+func (s *Cards) Batches() map[BatchKey]int {
+	m := make(map[BatchKey]int, len(s.batches))
+	for _, k := range s.chunks {
+		for _, b := range k.batch {
+			m[s.batches[b]]++
+		}
+	}
+	return m
+}
+
+// Bytes returns the memory held by the store's arrays (their capacities),
+// the figure behind "bytes per card-contest".
+func (s *Cards) Bytes() int {
+	n := 0
+	for _, k := range s.chunks {
+		n += cap(k.text) + 4*(cap(k.textEnd)+cap(k.batch)+cap(k.attr)+cap(k.pos)+cap(k.cells)+cap(k.cellsEnd)) + 8*cap(k.same)
+	}
+	return n
+}
+
+// ReadAll appends every card of seq to a new store, stopping at the first
+// error. The last chunk is trimmed, so Bytes reports what stays resident.
+func ReadAll(seq iter.Seq2[Card, error]) (*Cards, error) {
+	s := &Cards{}
+	for c, err := range seq {
+		if err != nil {
+			return s, err
+		}
+		s.Append(&c)
+	}
+	s.Trim()
+	return s, nil
+}
+
+// Trim releases the unused capacity of the last, partly filled chunk.
+func (s *Cards) Trim() {
+	if len(s.chunks) > 0 {
+		s.chunks[len(s.chunks)-1].seal()
+	}
+}
