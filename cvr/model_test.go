@@ -90,7 +90,7 @@ func TestCardsStore(t *testing.T) {
 	assert.Equal(t, 100, s.Batches()[BatchKey{Tabulator: "1", Batch: "3"}])
 	s.Trim()
 	perCard := float64(s.Bytes()) / n
-	assert.Less(t, perCard, 40.0, "bytes per stored card with one contest")
+	assert.Less(t, perCard, 48.0, "bytes per stored card with one contest")
 	assert.Panics(t, func() { s.Card(n) })
 }
 
