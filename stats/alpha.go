@@ -1,0 +1,266 @@
+package stats
+
+import (
+	"math"
+)
+
+// Alpha is the ALPHA supermartingale test (Stark 2023, "ALPHA: Audit that
+// Learns from Previously Hand-Audited Ballots", Annals of Applied Statistics
+// 17(1), eq. 4; SHANGRLA's alpha_mart). With m_j the null mean of the values
+// not yet drawn (see [Population]) and eta_j an estimate of the true mean
+// that uses only x_1..x_{j-1},
+//
+//	M_j = ∏_{i≤j} [ x_i·eta_i/m_i + (U−x_i)(U−eta_i)/(U−m_i) ] / U,
+//
+// and the p-value is min(1, 1/max_j M_j). History entry j is min(1, 1/M_j)
+// after SHANGRLA's per-draw adjustments: M_j = 1 where m_j is 0 or U (to
+// within tolerance) or M_j is 0 (to within 2^-51); M_j = +Inf where m_j < 0;
+// and the last M is +Inf if the sample total exceeds N·T.
+//
+// The zero value is ALPHA for sampling with replacement from [0, 1], null
+// mean 1/2, with the fixed alternative mean 3/4.
+type Alpha struct {
+	Population
+	// Estimator gives eta_j; nil selects FixedAlternativeMean{} (eta = T + (U−T)/2).
+	Estimator Estimator
+}
+
+// Estimator is an estimator of the population mean for [Alpha]:
+// [FixedAlternativeMean], [ShrinkTrunc] or [OptimalComparison].
+type Estimator interface {
+	// Name is SHANGRLA's name for the estimator.
+	Name() string
+	start(p Population) (estState, error)
+}
+
+// FixedAlternativeMean is the estimator eta_j = (N·Eta − S_j)/(N − j + 1),
+// the mean of the values not yet drawn if the population mean were Eta (or
+// Eta itself when N is infinite); SHANGRLA's fixed_alternative_mean.
+type FixedAlternativeMean struct {
+	// Eta is the alternative mean, in (T, U]; 0 selects T + (U−T)/2.
+	Eta float64
+}
+
+// ShrinkTrunc is the shrink-and-truncate estimator of Stark (2023, eq. 8;
+// SHANGRLA's shrink_trunc): with S_j the sum of the first j−1 draws,
+// sd_j the population standard deviation of those draws (1 for j ≤ 2, at
+// least MinSD after), tol_j = C/√(D+j−1) and m_j the null mean,
+//
+//	weighted_j = [(D·Eta + S_j)/(D + j − 1) + U·F/sd_j] / (1 + F/sd_j),
+//	eta_j = min( U(1−ε) − tol_j, max(weighted_j, m_j(1+ε) + tol_j) ),
+//
+// with ε = 2^-52.
+type ShrinkTrunc struct {
+	// Eta is the prior guess of the mean, in (T, U]; 0 selects U(1−2^-52).
+	Eta float64
+	// C > 0 sets how far above the null mean eta_j must stay; 0 selects
+	// (Eta−T)/2 − 2^-52 (halved as SHANGRLA does if U−C < T+C).
+	C float64
+	// D > 0 is the weight of Eta, in draws; 0 selects 100.
+	D float64
+	// F ≥ 0 is the weight of U relative to the sample mean; default 0.
+	F float64
+	// MinSD > 0 is the smallest standard deviation used; 0 selects 1e-6.
+	MinSD float64
+}
+
+// OptimalComparison is the constant estimator for comparison audits of
+// SHANGRLA's optimal_comparison, for overstatement assorters with upper
+// bound U > 1:
+//
+//	eta = (1 − U(1−p2))/(2 − 2U) + U(1−p2) − 1/2,
+//
+// where p2 = ErrorRate2 is the assumed rate of two-vote overstatements. As in
+// SHANGRLA, eta does not depend on N or on the data.
+type OptimalComparison struct {
+	// ErrorRate2 is p2, in [0, 1); 0 selects 1e-5.
+	ErrorRate2 float64
+}
+
+// Name implements Estimator.
+func (FixedAlternativeMean) Name() string { return "fixed_alternative_mean" }
+
+// Name implements Estimator.
+func (ShrinkTrunc) Name() string { return "shrink_trunc" }
+
+// Name implements Estimator.
+func (OptimalComparison) Name() string { return "optimal_comparison" }
+
+const (
+	estFixed = iota
+	estShrink
+	estConst
+)
+
+// estState is the running state of an estimator. One struct with a kind
+// keeps the per-draw path free of interface calls.
+type estState struct {
+	kind int
+	eta  float64 // fixed: Eta; shrink: Eta; const: the constant
+	neta float64 // fixed: N·Eta
+	// shrink_trunc
+	deta, d, c, f, minsd, umax, uf float64
+	w                              welford
+}
+
+func (e FixedAlternativeMean) start(p Population) (estState, error) {
+	eta := e.Eta
+	if eta == 0 {
+		eta = p.T + (p.U-p.T)/2
+	}
+	if !finite(eta) || eta <= 0 {
+		return estState{}, inputErr("alpha_mart", "fixed_alternative_mean: eta = %v must be positive and finite", eta)
+	}
+	return estState{kind: estFixed, eta: eta, neta: float64(p.N) * eta}, nil
+}
+
+func (e ShrinkTrunc) start(p Population) (estState, error) {
+	const name = "alpha_mart"
+	s := estState{kind: estShrink, eta: e.Eta, c: e.C, d: e.D, f: e.F, minsd: e.MinSD}
+	if s.eta == 0 {
+		s.eta = p.U * (1 - eps)
+	}
+	if s.c == 0 {
+		s.c = (s.eta-p.T)/2 - eps
+		if p.U-s.c < p.T+s.c {
+			s.c = (p.U - s.c) / 2
+		}
+	}
+	if s.d == 0 {
+		s.d = 100
+	}
+	if s.minsd == 0 {
+		s.minsd = 1e-6
+	}
+	switch {
+	case !finite(s.eta) || s.eta <= 0:
+		return s, inputErr(name, "shrink_trunc: eta = %v must be positive and finite", s.eta)
+	case !finite(s.c) || s.c < 0:
+		return s, inputErr(name, "shrink_trunc: c = %v must be non-negative", s.c)
+	case !finite(s.d) || s.d <= 0:
+		return s, inputErr(name, "shrink_trunc: d = %v must be positive", s.d)
+	case !finite(s.f) || s.f < 0:
+		return s, inputErr(name, "shrink_trunc: f = %v must be non-negative", s.f)
+	case !finite(s.minsd) || s.minsd <= 0:
+		return s, inputErr(name, "shrink_trunc: minsd = %v must be positive", s.minsd)
+	}
+	s.deta = s.d * s.eta
+	s.umax = p.U * (1 - eps)
+	s.uf = p.U * s.f
+	return s, nil
+}
+
+func (e OptimalComparison) start(p Population) (estState, error) {
+	p2 := e.ErrorRate2
+	if p2 == 0 {
+		p2 = 1e-5
+	}
+	if !finite(p2) || p2 < 0 || p2 >= 1 {
+		return estState{}, inputErr("alpha_mart", "optimal_comparison: error_rate_2 = %v must be in [0, 1)", p2)
+	}
+	if p.U <= 1 {
+		return estState{}, inputErr("alpha_mart", "optimal_comparison: needs u > 1 (an overstatement assorter), got u = %v", p.U)
+	}
+	u := p.U
+	eta := (1-u*(1-p2))/(2-2*u) + u*(1-p2) - 1.0/2
+	return estState{kind: estConst, eta: eta}, nil
+}
+
+// next returns eta_j for draw j = n+1, given the sum of the first n draws
+// and the null mean m_j.
+func (e *estState) next(N, n int, sum, m, u float64) float64 {
+	switch e.kind {
+	case estFixed:
+		return nullMean(N, e.neta, e.eta, sum, n)
+	case estConst:
+		return e.eta
+	}
+	sd := 1.0
+	if n >= 2 {
+		sd = math.Max(math.Sqrt(e.w.m2/float64(n)), e.minsd)
+	}
+	dj := e.d + float64(n)
+	weighted := ((e.deta+sum)/dj + e.uf/sd) / (1 + e.f/sd)
+	tol := e.c / math.Sqrt(dj)
+	return math.Min(e.umax-tol, math.Max(weighted, m*(1+eps)+tol))
+}
+
+// welford is Welford's running mean and sum of squared deviations, updated
+// exactly as SHANGRLA's welford_mean_var.
+type welford struct {
+	k        int
+	mean, m2 float64
+}
+
+func (w *welford) add(x float64) {
+	w.k++
+	old := w.mean
+	w.mean = old + (x-old)/float64(w.k)
+	w.m2 += (x - old) * (x - w.mean)
+}
+
+// popVar is the population variance of the values added.
+func (w *welford) popVar() float64 { return w.m2 / float64(w.k) }
+
+// Name implements Test.
+func (Alpha) Name() string { return "alpha_mart" }
+
+// Risk implements Test.
+func (a Alpha) Risk(x []float64) (Result, error) {
+	s, err := a.start()
+	if err != nil {
+		return Result{}, err
+	}
+	return collect(s, x)
+}
+
+// Start implements Test.
+func (a Alpha) Start() (Stream, error) { return a.start() }
+
+func (a Alpha) start() (*alphaStream, error) {
+	p, err := a.Population.resolved("alpha_mart")
+	if err != nil {
+		return nil, err
+	}
+	est := a.Estimator
+	if est == nil {
+		est = FixedAlternativeMean{}
+	}
+	e, err := est.start(p)
+	if err != nil {
+		return nil, err
+	}
+	return &alphaStream{pop: p, nt: float64(p.N) * p.T, est: e, prod: one()}, nil
+}
+
+type alphaStream struct {
+	pop  Population
+	nt   float64
+	sum  float64
+	est  estState
+	prod scaled
+	tail tail
+}
+
+func (s *alphaStream) Add(x float64) error {
+	u := s.pop.U
+	if err := checkObs("alpha_mart", x, u, s.tail.n, s.pop.N); err != nil {
+		return err
+	}
+	n := s.tail.n
+	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
+	eta := s.est.next(s.pop.N, n, s.sum, m, u)
+	s.prod.mul((x*eta/m + (u-x)*(u-eta)/(u-m)) / u)
+	s.tail.record(post(s.prod.value(), m, u))
+	s.sum += x
+	if s.est.kind == estShrink {
+		s.est.w.add(x)
+	}
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return nil
+}
+
+func (s *alphaStream) P() float64       { return s.tail.p() }
+func (s *alphaStream) Last() float64    { return s.tail.lastFinal() }
+func (s *alphaStream) rawLast() float64 { return s.tail.last }
+func (s *alphaStream) N() int           { return s.tail.n }

@@ -1,0 +1,270 @@
+package stats
+
+import (
+	"math"
+)
+
+// Betting is the betting martingale test (Waudby-Smith & Ramdas 2021,
+// "Estimating means of bounded random variables by betting", JRSS B, eq. 10
+// and Proposition 3; SHANGRLA's betting_mart):
+//
+//	M_j = ∏_{i≤j} (1 + λ_i (x_i − m_i)),
+//
+// where m_i is the null mean of the values not yet drawn (see [Population])
+// and the bet λ_i uses only x_1..x_{i-1} (except [KellyOptimal], an oracle).
+// The p-value, the history and the per-draw adjustments are those of
+// [Alpha].
+//
+// The zero value bets a fixed λ = 1/2, with replacement, on [0, 1] with null
+// mean 1/2.
+type Betting struct {
+	Population
+	// Bet gives λ_j; nil selects FixedBet{} (λ = 1/2).
+	Bet Bet
+}
+
+// Bet is a betting strategy for [Betting]: [FixedBet], [AGRAPA] or
+// [KellyOptimal].
+type Bet interface {
+	// Name is SHANGRLA's name for the strategy.
+	Name() string
+	start(p Population, x []float64) (betState, error)
+}
+
+// FixedBet bets the same λ at every draw (SHANGRLA's fixed_bet).
+type FixedBet struct {
+	// Lam is λ, in [0, 1/T] for the martingale to stay non-negative; 0
+	// selects 1/2 (SHANGRLA's default).
+	Lam float64
+}
+
+// AGRAPA is the approximate GRAPA bet of Waudby-Smith & Ramdas (2021,
+// section B.3), as SHANGRLA's agrapa computes it. With μ̂_j and σ̂²_j the
+// running mean and population variance of x_1..x_j and m_j the null mean,
+//
+//	raw_j = (μ̂_j − m_j) / (σ̂²_j + (m_j − μ̂_j)²),
+//	c_j = C0 + (CMax − C0)(1 − 1/(1 + Grow·√(j−1))),
+//	λ_1 = max(0, min(c_1/m_1, Lam)), λ_j = max(0, min(c_j/m_j, raw_{j−1})).
+//
+// Note the offsets, as in SHANGRLA: raw_{j−1} uses the null mean m_{j−1},
+// the clip uses m_j.
+type AGRAPA struct {
+	// Lam is the first bet, ≥ 0; 0 selects 1/2.
+	Lam float64
+	// C0 and CMax, in (0, 1], bound the bet to c_j/m_j; 0 selects 1 − 2^-52.
+	C0, CMax float64
+	// Grow ≥ 0 sets how fast c_j moves from C0 to CMax; default 0.
+	Grow float64
+}
+
+// KellyOptimal bets the constant λ that maximises the expected log growth
+// E log(1 + λ(X − T)) over the population Pop, found on [0, 1/T] by
+// bisection (xtol 2e-12, rtol 4·2^-52, as scipy.optimize.bisect), as
+// SHANGRLA's kelly_optimal. As in SHANGRLA, λ is not adjusted for sampling
+// without replacement. Knowing the population, this is an oracle bet, for
+// simulations and benchmarks.
+type KellyOptimal struct {
+	// Pop is the population. If nil, Risk uses the sample itself (as
+	// SHANGRLA does), and Start fails, since the sample is not known yet.
+	Pop []float64
+}
+
+// Name implements Bet.
+func (FixedBet) Name() string { return "fixed_bet" }
+
+// Name implements Bet.
+func (AGRAPA) Name() string { return "agrapa" }
+
+// Name implements Bet.
+func (KellyOptimal) Name() string { return "kelly_optimal" }
+
+const (
+	betConst = iota
+	betAGRAPA
+)
+
+type betState struct {
+	kind             int
+	lam              float64 // constant bet, or AGRAPA's first bet
+	c0, cmax, grow   float64
+	w                welford
+	prevRaw          float64 // raw_{j-1}
+	constantC        bool    // grow = 0 or C0 = CMax: c_j does not change
+	cgap             float64 // CMax − C0
+	usesRunningStats bool
+}
+
+func (b FixedBet) start(p Population, _ []float64) (betState, error) {
+	lam := b.Lam
+	if lam == 0 {
+		lam = 0.5
+	}
+	if !finite(lam) || lam < 0 {
+		return betState{}, inputErr("betting_mart", "fixed_bet: lam = %v must be non-negative and finite", lam)
+	}
+	return betState{kind: betConst, lam: lam}, nil
+}
+
+func (b AGRAPA) start(p Population, _ []float64) (betState, error) {
+	s := betState{kind: betAGRAPA, lam: b.Lam, c0: b.C0, cmax: b.CMax, grow: b.Grow, usesRunningStats: true}
+	if s.lam == 0 {
+		s.lam = 0.5
+	}
+	if s.c0 == 0 {
+		s.c0 = 1 - eps
+	}
+	if s.cmax == 0 {
+		s.cmax = 1 - eps
+	}
+	switch {
+	case !finite(s.lam) || s.lam < 0:
+		return s, inputErr("betting_mart", "agrapa: lam = %v must be non-negative and finite", s.lam)
+	case !finite(s.c0) || s.c0 <= 0 || s.c0 > 1, !finite(s.cmax) || s.cmax <= 0 || s.cmax > 1:
+		return s, inputErr("betting_mart", "agrapa: c_grapa_0 = %v and c_grapa_max = %v must be in (0, 1]", s.c0, s.cmax)
+	case !finite(s.grow) || s.grow < 0:
+		return s, inputErr("betting_mart", "agrapa: c_grapa_grow = %v must be non-negative", s.grow)
+	}
+	s.cgap = s.cmax - s.c0
+	return s, nil
+}
+
+func (b KellyOptimal) start(p Population, x []float64) (betState, error) {
+	pop := b.Pop
+	if pop == nil {
+		pop = x
+	}
+	if pop == nil {
+		return betState{}, inputErr("betting_mart", "kelly_optimal: the streaming form needs the population (Pop)")
+	}
+	for i, v := range pop {
+		if !finite(v) || v < 0 {
+			return betState{}, inputErr("betting_mart", "kelly_optimal: pop[%d] = %v is not a finite non-negative number", i, v)
+		}
+	}
+	return betState{kind: betConst, lam: kellyLambda(pop, p.T)}, nil
+}
+
+// kellyLambda solves Σ (pop−t)/(1 + λ(pop−t)) = 0 for λ in [0, 1/t], with
+// numpy's pairwise summation and scipy's bisection, so that the root is the
+// reference's to the last bit.
+func kellyLambda(pop []float64, t float64) float64 {
+	buf := make([]float64, len(pop))
+	f := func(lam float64) float64 {
+		for i, v := range pop {
+			d := v - t
+			buf[i] = d / (1 + lam*d)
+		}
+		return pairwiseSum(buf)
+	}
+	hi := 1 / t
+	f0, f1 := f(0), f(hi)
+	switch {
+	case f0 > 0 && f1 > 0:
+		return hi
+	case f0 < 0 && f1 < 0:
+		return 0
+	}
+	return bisect(f, 0, hi, f0, f1, 2e-12, 4*eps, 100)
+}
+
+// next returns λ_j for draw j = n+1 whose null mean is m.
+func (b *betState) next(n int, m float64) float64 {
+	if b.kind == betConst {
+		return b.lam
+	}
+	lam := b.lam
+	if n > 0 {
+		lam = b.prevRaw
+	}
+	c := b.c0
+	if b.grow != 0 && b.cgap != 0 {
+		c = b.c0 + b.cgap*(1-1/(1+b.grow*math.Sqrt(float64(n))))
+	}
+	return npMaximum(0, math.Min(c/m, lam))
+}
+
+// update records draw x whose null mean was m.
+func (b *betState) update(x, m float64) {
+	if b.kind == betConst {
+		return
+	}
+	b.w.add(x)
+	mu := b.w.mean
+	raw := (mu - m) / (b.w.popVar() + (m-mu)*(m-mu))
+	b.prevRaw = raw
+}
+
+// npMaximum is numpy's maximum: NaN if either argument is NaN.
+func npMaximum(a, b float64) float64 {
+	if math.IsNaN(a) || math.IsNaN(b) {
+		return math.NaN()
+	}
+	return math.Max(a, b)
+}
+
+// Name implements Test.
+func (Betting) Name() string { return "betting_mart" }
+
+// Risk implements Test.
+func (b Betting) Risk(x []float64) (Result, error) {
+	s, err := b.start(x)
+	if err != nil {
+		return Result{}, err
+	}
+	return collect(s, x)
+}
+
+// Start implements Test.
+func (b Betting) Start() (Stream, error) { return b.start(nil) }
+
+func (b Betting) start(x []float64) (*bettingStream, error) {
+	p, err := b.Population.resolved("betting_mart")
+	if err != nil {
+		return nil, err
+	}
+	bet := b.Bet
+	if bet == nil {
+		bet = FixedBet{}
+	}
+	if x != nil {
+		for i, v := range x {
+			if err := checkObs("betting_mart", v, p.U, i, p.N); err != nil {
+				return nil, err
+			}
+		}
+	}
+	st, err := bet.start(p, x)
+	if err != nil {
+		return nil, err
+	}
+	return &bettingStream{pop: p, nt: float64(p.N) * p.T, bet: st, prod: one()}, nil
+}
+
+type bettingStream struct {
+	pop  Population
+	nt   float64
+	sum  float64
+	bet  betState
+	prod scaled
+	tail tail
+}
+
+func (s *bettingStream) Add(x float64) error {
+	if err := checkObs("betting_mart", x, s.pop.U, s.tail.n, s.pop.N); err != nil {
+		return err
+	}
+	n := s.tail.n
+	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
+	lam := s.bet.next(n, m)
+	s.prod.mul(1 + lam*(x-m))
+	s.tail.record(post(s.prod.value(), m, s.pop.U))
+	s.sum += x
+	s.bet.update(x, m)
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return nil
+}
+
+func (s *bettingStream) P() float64       { return s.tail.p() }
+func (s *bettingStream) Last() float64    { return s.tail.lastFinal() }
+func (s *bettingStream) rawLast() float64 { return s.tail.last }
+func (s *bettingStream) N() int           { return s.tail.n }

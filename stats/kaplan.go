@@ -1,0 +1,246 @@
+package stats
+
+import "math"
+
+// KaplanMarkov is the Kaplan-Markov test (Stark 2009, "Risk-limiting
+// post-election audits: P-values from common probability inequalities",
+// IEEE TIFS 4, section IV; SHANGRLA's kaplan_markov). It applies Markov's
+// inequality to the product
+//
+//	P_j = ∏_{i≤j} (T + G)/(x_i + G),
+//
+// which is itself the p-value bound after j draws: p = min(1, min_j P_j)
+// (min(1, P_n) if FinalOnly). History entry j is min(1, P_j). It assumes
+// sampling with replacement and ignores N. With G = 0 a zero observation
+// makes P infinite (no evidence from then on).
+type KaplanMarkov struct {
+	Population
+	// G ≥ 0 is added to the observations and the null mean; default 0.
+	G float64
+	// FinalOnly bases p on the last draw only, for samples whose order is
+	// not random (SHANGRLA's random_order=False).
+	FinalOnly bool
+}
+
+// KaplanWald is the Kaplan-Wald test (Stark & Teague 2014, "Verifiable European
+// elections: risk-limiting audits for D'Hondt and its relatives", section
+// 4; SHANGRLA's kaplan_wald): the martingale
+//
+//	M_j = ∏_{i≤j} ((1 − G) x_i/T + G),
+//
+// p = min(1, 1/max_j M_j) (1/M_n if FinalOnly), history min(1, 1/M_j). It
+// assumes sampling with replacement and ignores N.
+type KaplanWald struct {
+	Population
+	// G in [0, 1] hedges the bet; default 0.
+	G float64
+	// FinalOnly bases p on the last draw only.
+	FinalOnly bool
+}
+
+// KaplanKolmogorov is the Kaplan-Kolmogorov test for sampling without
+// replacement (Stark 2020, "Sets of half-average nulls generate
+// risk-limiting audits: SHANGRLA", section 3.2; SHANGRLA's
+// kaplan_kolmogorov). With m_j = (N(T+G) − Σ_{i<j}(x_i+G))/(N − j + 1),
+//
+//	M_j = ∏_{i≤j} (x_i + G)/m_i,  M_j = +Inf where m_j < 0,
+//
+// p = min(1, 1/max_j M_j) (1/M_n if FinalOnly), history min(1, 1/M_j). N must
+// be finite (SHANGRLA crashes on an infinite N).
+type KaplanKolmogorov struct {
+	Population
+	// G ≥ 0 is added to the observations and the null mean; default 0.
+	G float64
+	// FinalOnly bases p on the last draw only.
+	FinalOnly bool
+}
+
+// Name implements Test.
+func (KaplanMarkov) Name() string { return "kaplan_markov" }
+
+// Name implements Test.
+func (KaplanWald) Name() string { return "kaplan_wald" }
+
+// Name implements Test.
+func (KaplanKolmogorov) Name() string { return "kaplan_kolmogorov" }
+
+// Risk implements Test.
+func (k KaplanMarkov) Risk(x []float64) (Result, error) {
+	s, err := k.start()
+	if err != nil {
+		return Result{}, err
+	}
+	return collect(s, x)
+}
+
+// Start implements Test.
+func (k KaplanMarkov) Start() (Stream, error) { return k.start() }
+
+func (k KaplanMarkov) start() (*kmStream, error) {
+	p, err := k.Population.resolved("kaplan_markov")
+	if err != nil {
+		return nil, err
+	}
+	if !finite(k.G) || k.G < 0 {
+		return nil, inputErr("kaplan_markov", "g = %v must be non-negative and finite", k.G)
+	}
+	return &kmStream{pop: p, tg: p.T + k.G, g: k.G, final: k.FinalOnly, prod: one(), min: math.Inf(1)}, nil
+}
+
+type kmStream struct {
+	pop   Population
+	tg, g float64
+	final bool
+	prod  scaled
+	n     int
+	min   float64 // min_j P_j
+	last  float64
+	nan   bool
+}
+
+func (s *kmStream) Add(x float64) error {
+	if err := checkObs("kaplan_markov", x, s.pop.U, s.n, s.pop.N); err != nil {
+		return err
+	}
+	s.prod.mul(s.tg / (x + s.g))
+	v := s.prod.value()
+	s.n++
+	if math.IsNaN(v) {
+		s.nan, s.last = true, 1
+		return nil
+	}
+	s.min = math.Min(s.min, v)
+	s.last = math.Min(v, 1)
+	return nil
+}
+
+func (s *kmStream) P() float64 {
+	switch {
+	case s.n == 0 || s.nan:
+		return 1
+	case s.final:
+		return s.last
+	}
+	return math.Min(1, s.min)
+}
+
+func (s *kmStream) Last() float64 {
+	if s.n == 0 {
+		return 1
+	}
+	return s.last
+}
+func (s *kmStream) rawLast() float64 { return s.Last() }
+func (s *kmStream) N() int           { return s.n }
+
+// Risk implements Test.
+func (k KaplanWald) Risk(x []float64) (Result, error) {
+	s, err := k.start()
+	if err != nil {
+		return Result{}, err
+	}
+	return collect(s, x)
+}
+
+// Start implements Test.
+func (k KaplanWald) Start() (Stream, error) { return k.start() }
+
+func (k KaplanWald) start() (*kwStream, error) {
+	p, err := k.Population.resolved("kaplan_wald")
+	if err != nil {
+		return nil, err
+	}
+	if !finite(k.G) || k.G < 0 || k.G > 1 {
+		return nil, inputErr("kaplan_wald", "g = %v must be in [0, 1]", k.G)
+	}
+	return &kwStream{pop: p, g: k.G, final: k.FinalOnly, prod: one()}, nil
+}
+
+type kwStream struct {
+	pop   Population
+	g     float64
+	final bool
+	prod  scaled
+	tail  tail
+}
+
+func (s *kwStream) Add(x float64) error {
+	if err := checkObs("kaplan_wald", x, s.pop.U, s.tail.n, s.pop.N); err != nil {
+		return err
+	}
+	s.prod.mul((1-s.g)*x/s.pop.T + s.g)
+	s.tail.record(s.prod.value())
+	return nil
+}
+
+func (s *kwStream) P() float64 {
+	if s.final && s.tail.n > 0 && !s.tail.nan {
+		return s.tail.last
+	}
+	return s.tail.p()
+}
+func (s *kwStream) Last() float64    { return s.tail.lastFinal() }
+func (s *kwStream) rawLast() float64 { return s.tail.last }
+func (s *kwStream) N() int           { return s.tail.n }
+
+// Risk implements Test.
+func (k KaplanKolmogorov) Risk(x []float64) (Result, error) {
+	s, err := k.start()
+	if err != nil {
+		return Result{}, err
+	}
+	return collect(s, x)
+}
+
+// Start implements Test.
+func (k KaplanKolmogorov) Start() (Stream, error) { return k.start() }
+
+func (k KaplanKolmogorov) start() (*kkStream, error) {
+	p, err := k.Population.resolved("kaplan_kolmogorov")
+	if err != nil {
+		return nil, err
+	}
+	if p.N == 0 {
+		return nil, inputErr("kaplan_kolmogorov", "needs a finite population size N (it is a test for sampling without replacement)")
+	}
+	if !finite(k.G) || k.G < 0 {
+		return nil, inputErr("kaplan_kolmogorov", "g = %v must be non-negative and finite", k.G)
+	}
+	tg := p.T + k.G
+	return &kkStream{pop: p, g: k.G, tg: tg, ntg: float64(p.N) * tg, final: k.FinalOnly, prod: one()}, nil
+}
+
+type kkStream struct {
+	pop        Population
+	g, tg, ntg float64
+	sum        float64 // Σ (x_i + g)
+	final      bool
+	prod       scaled
+	tail       tail
+}
+
+func (s *kkStream) Add(x float64) error {
+	if err := checkObs("kaplan_kolmogorov", x, s.pop.U, s.tail.n, s.pop.N); err != nil {
+		return err
+	}
+	xg := x + s.g
+	m := nullMean(s.pop.N, s.ntg, s.tg, s.sum, s.tail.n)
+	s.prod.mul(xg / m)
+	v := s.prod.value()
+	if m < 0 {
+		v = math.Inf(1)
+	}
+	s.tail.record(v)
+	s.sum += xg
+	return nil
+}
+
+func (s *kkStream) P() float64 {
+	if s.final && s.tail.n > 0 && !s.tail.nan {
+		return s.tail.last
+	}
+	return s.tail.p()
+}
+func (s *kkStream) Last() float64    { return s.tail.lastFinal() }
+func (s *kkStream) rawLast() float64 { return s.tail.last }
+func (s *kkStream) N() int           { return s.tail.n }

@@ -1,0 +1,127 @@
+package stats
+
+import "math"
+
+// MixBetting is the flat mixture of fixed-bet martingales (Waudby-Smith &
+// Ramdas 2021, section 5.1; SHANGRLA's mix_betting_mart): the mean over the
+// grid Lams of the [Betting] martingales with [FixedBet] λ, each after
+// SHANGRLA's per-draw adjustments,
+//
+//	M_j = (1/L) Σ_λ M_j(λ),
+//
+// p = min(1, 1/max_j M_j), history min(1, 1/M_j).
+//
+// As in SHANGRLA, the component martingales test the null mean 1/2 whatever T
+// is (SHANGRLA does not pass t to them); T only sets the default grid.
+type MixBetting struct {
+	Population
+	// Lams is the grid of bets, each ≥ 0; nil selects 100 equally spaced
+	// values from 0 to 1/T (numpy's linspace(0, 1/T, 100)).
+	Lams []float64
+}
+
+// Name implements Test.
+func (MixBetting) Name() string { return "mix_betting_mart" }
+
+// Risk implements Test.
+func (b MixBetting) Risk(x []float64) (Result, error) {
+	s, err := b.start()
+	if err != nil {
+		return Result{}, err
+	}
+	return collect(s, x)
+}
+
+// Start implements Test.
+func (b MixBetting) Start() (Stream, error) { return b.start() }
+
+func (b MixBetting) start() (*mixStream, error) {
+	p, err := b.Population.resolved("mix_betting_mart")
+	if err != nil {
+		return nil, err
+	}
+	lams := b.Lams
+	if lams == nil {
+		lams = linspace(0, 1/p.T, 100)
+	}
+	if len(lams) == 0 {
+		return nil, inputErr("mix_betting_mart", "the grid of bets is empty")
+	}
+	for i, l := range lams {
+		if !finite(l) || l < 0 {
+			return nil, inputErr("mix_betting_mart", "lams[%d] = %v must be non-negative and finite", i, l)
+		}
+	}
+	s := &mixStream{pop: p, nt: float64(p.N) * 0.5, lams: append([]float64(nil), lams...),
+		f: make([]float64, len(lams)), e: make([]int, len(lams))}
+	for i := range s.f {
+		s.f[i] = 1
+	}
+	return s, nil
+}
+
+// mixStream keeps each component product as f[k]·2^e[k] (see scaled).
+type mixStream struct {
+	pop  Population
+	nt   float64 // N/2: the components' null is 1/2
+	sum  float64
+	lams []float64
+	f    []float64
+	e    []int
+	tail tail
+}
+
+func (s *mixStream) Add(x float64) error {
+	u := s.pop.U
+	if err := checkObs("mix_betting_mart", x, u, s.tail.n, s.pop.N); err != nil {
+		return err
+	}
+	m := nullMean(s.pop.N, s.nt, 0.5, s.sum, s.tail.n)
+	d := x - m
+	f, e := s.f, s.e[:len(s.f)]
+	for k, lam := range s.lams[:len(f)] {
+		f[k] *= 1 + lam*d
+	}
+	total := 0.0
+	switch {
+	case m < 0:
+		total = math.Inf(1)
+	case m > u || m <= atol+1e-5*m || math.Abs(u-m) <= atol+1e-6*m:
+		total = float64(len(f))
+		for k := range f {
+			s.renorm(k)
+		}
+	default:
+		for k := range f {
+			a := math.Abs(f[k])
+			if a > 0x1p300 || a < 0x1p-300 {
+				s.renorm(k)
+			}
+			v := f[k]
+			if e[k] != 0 {
+				v = math.Ldexp(v, e[k])
+			}
+			if v <= atol+1e-5*math.Abs(v) {
+				v = 1
+			}
+			total += v
+		}
+	}
+	s.tail.record(total / float64(len(f)))
+	s.sum += x
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return nil
+}
+
+func (s *mixStream) renorm(k int) {
+	a := math.Abs(s.f[k])
+	if (a > 0x1p300 || a < 0x1p-300) && a != 0 && a <= math.MaxFloat64 {
+		fr, ex := math.Frexp(s.f[k])
+		s.f[k], s.e[k] = fr, s.e[k]+ex
+	}
+}
+
+func (s *mixStream) P() float64       { return s.tail.p() }
+func (s *mixStream) Last() float64    { return s.tail.lastFinal() }
+func (s *mixStream) rawLast() float64 { return s.tail.last }
+func (s *mixStream) N() int           { return s.tail.n }

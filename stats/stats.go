@@ -1,0 +1,238 @@
+package stats
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Test is a risk-measuring function: a sequential test of the null
+// hypothesis that the population mean is at most its null mean T.
+type Test interface {
+	// Risk returns the p-value of the whole sample x (in draw order) and
+	// its per-draw history, as SHANGRLA returns them.
+	Risk(x []float64) (Result, error)
+	// Start returns a Stream positioned before the first draw. It fails
+	// when the test cannot be computed one draw at a time (KellyOptimal
+	// without a population).
+	Start() (Stream, error)
+	// Name is SHANGRLA's name for the test ("alpha_mart", ...).
+	Name() string
+}
+
+// Stream is the sequential form of a Test: it takes one observation at a
+// time and reports the p-value of the sample so far. A Stream is not safe for
+// concurrent use.
+type Stream interface {
+	// Add takes the next observation. A NaN, an infinity or a value outside
+	// [0, U] is an error and leaves the stream unchanged.
+	Add(x float64) error
+	// P is the p-value of the observations so far: Risk(x[:N()]).P. It is 1
+	// before the first observation.
+	P() float64
+	// Last is the history entry of the last observation:
+	// Risk(x[:N()]).History[N()-1]. It is 1 before the first observation.
+	Last() float64
+	// N is the number of observations taken.
+	N() int
+}
+
+// Result is what a test returns for a whole sample.
+type Result struct {
+	// P is the p-value: min(1, 1/max_j M_j) for the martingale tests.
+	P float64
+	// History holds, for each draw j, min(1, 1/M_j): the p-value the test
+	// would give if the sample stopped there, without the running minimum.
+	// Its last entry takes into account that the sample is complete.
+	History []float64
+}
+
+// ErrInput is wrapped by every error about the data or the parameters, so a
+// caller can tell bad input from other failures with errors.Is.
+var ErrInput = errors.New("invalid input")
+
+const (
+	eps  = 0x1p-52 // numpy's finfo(float).eps
+	atol = 2 * eps // SHANGRLA's default absolute tolerance
+)
+
+func inputErr(test, format string, args ...any) error {
+	return fmt.Errorf("stats: %s: %s: %w", test, fmt.Sprintf(format, args...), ErrInput)
+}
+
+// Population holds the parameters that every test shares: the population
+// size, the null mean and the upper bound. The zero value is sampling with
+// replacement from [0, 1] with null mean 1/2.
+type Population struct {
+	// N is the population size; 0 means infinite (sampling with
+	// replacement). A finite N must be at least the sample size.
+	N int
+	// T is the null mean, in (0, U); 0 selects 1/2.
+	T float64
+	// U is the upper bound of the population values, > 0; 0 selects 1.
+	U float64
+}
+
+// resolved returns the population with defaults filled in, or an error.
+func (p Population) resolved(test string) (Population, error) {
+	if p.T == 0 {
+		p.T = 0.5
+	}
+	if p.U == 0 {
+		p.U = 1
+	}
+	switch {
+	case p.N < 0:
+		return p, inputErr(test, "N = %d must be positive, or 0 for sampling with replacement", p.N)
+	case !finite(p.U) || p.U <= 0:
+		return p, inputErr(test, "u = %v must be positive and finite", p.U)
+	case !finite(p.T) || p.T <= 0 || p.T >= p.U:
+		return p, inputErr(test, "t = %v must be in (0, u = %v)", p.T, p.U)
+	}
+	return p, nil
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// checkObs validates the next observation of a stream that has taken n.
+func checkObs(test string, x, u float64, n, N int) error {
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		return inputErr(test, "x[%d] = %v is not a finite number", n, x)
+	case x < 0:
+		return inputErr(test, "x[%d] = %v is negative", n, x)
+	case x > u*(1+1e-9):
+		return inputErr(test, "x[%d] = %v exceeds the upper bound u = %v", n, x, u)
+	case N > 0 && n >= N:
+		return inputErr(test, "x[%d]: sample larger than the population N = %d", n, N)
+	}
+	return nil
+}
+
+// scaled is a running product kept as f·2^e. It is renormalised only when
+// |f| leaves [2^-300, 2^300], so while the plain product stays in the normal
+// range, value() is that product bit for bit (scaling by a power of two
+// commutes with rounding).
+type scaled struct {
+	f float64
+	e int
+}
+
+func one() scaled { return scaled{f: 1} }
+
+func (s *scaled) mul(t float64) {
+	s.f *= t
+	if a := math.Abs(s.f); a > 0x1p300 || a < 0x1p-300 {
+		if a != 0 && a <= math.MaxFloat64 {
+			fr, ex := math.Frexp(s.f)
+			s.f, s.e = fr, s.e+ex
+		}
+	}
+}
+
+func (s scaled) value() float64 {
+	if s.e == 0 {
+		return s.f
+	}
+	return math.Ldexp(s.f, s.e)
+}
+
+// tail is the bookkeeping that turns the martingale values M_j into
+// SHANGRLA's p-value and history: the maximum of M so far, NaN stickiness,
+// the last history entry, and whether the sample total already exceeds N·t.
+type tail struct {
+	n       int
+	max     float64 // max_j M_j over the post-processed values
+	nan     bool    // some M_j was NaN: numpy's max is NaN and Python's min(1, NaN) is 1
+	last    float64 // min(1, 1/M_n) before the end-of-sample adjustment
+	exceed  bool    // the sample total exceeds N·t (the last M is then +inf)
+	started bool
+}
+
+func (t *tail) record(v float64) {
+	t.n++
+	switch {
+	case math.IsNaN(v):
+		t.nan = true
+		t.last = 1
+		return
+	case !t.started || v > t.max:
+		t.max = v
+	}
+	t.started = true
+	t.last = math.Min(1, 1/v)
+}
+
+func (t *tail) p() float64 {
+	switch {
+	case t.n == 0 || t.nan:
+		return 1
+	case t.exceed:
+		return 0
+	}
+	return math.Min(1, 1/t.max)
+}
+
+func (t *tail) lastFinal() float64 {
+	switch {
+	case t.n == 0:
+		return 1
+	case t.exceed:
+		return 0
+	}
+	return t.last
+}
+
+// post applies SHANGRLA's per-index post-processing of alpha_mart and
+// betting_mart to the martingale value v at a draw whose null mean is m. In
+// SHANGRLA's order: M = 0 where m > u; M = 1 where isclose(0, m) or
+// isclose(u, m) (rtol 1e-6); M = 1 where isclose(0, M); M = +Inf where m < 0,
+// with numpy's isclose(a, b) = |a−b| <= atol + rtol·|b| (rtol 1e-5), false
+// for non-finite values. Since a zero from the first step always becomes 1
+// at the third, the steps reduce to the tests below. rlakit also maps a
+// negative M (which a valid bet never produces) to 1, "no evidence".
+func post(v, m, u float64) float64 {
+	switch {
+	case m < 0:
+		return math.Inf(1)
+	case m > u, m <= atol+1e-5*m, math.Abs(u-m) <= atol+1e-6*m:
+		return 1
+	case v <= atol+1e-5*math.Abs(v):
+		return 1
+	}
+	return v
+}
+
+// nullMean is SHANGRLA's sjm: the population mean of the values not yet
+// drawn if the null is true, m_j = (N t - S_j)/(N - j + 1), or t when N is
+// infinite. n = j-1 draws have been taken and their sum is sum.
+func nullMean(N int, nt, t, sum float64, n int) float64 {
+	if N == 0 {
+		return t
+	}
+	return (nt - sum) / float64(N-n)
+}
+
+// stream is what every Stream of this package implements.
+type stream interface {
+	Stream
+	// rawLast is the history entry of the last draw as SHANGRLA gives it to
+	// a draw that is not the last of the sample (without the end-of-sample
+	// adjustment).
+	rawLast() float64
+}
+
+// collect runs a stream over x and returns the whole-sample result.
+func collect(s stream, x []float64) (Result, error) {
+	h := make([]float64, len(x))
+	for i, v := range x {
+		if err := s.Add(v); err != nil {
+			return Result{}, err
+		}
+		h[i] = s.rawLast()
+	}
+	if len(x) > 0 {
+		h[len(x)-1] = s.Last()
+	}
+	return Result{P: s.P(), History: h}, nil
+}

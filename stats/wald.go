@@ -1,0 +1,153 @@
+package stats
+
+import (
+	"math"
+)
+
+// WaldSPRT is Wald's sequential probability ratio test (Wald 1945,
+// "Sequential tests of statistical hypotheses", Ann. Math. Statist. 16) of
+// the null mean T against the alternative mean Eta, in the form SHANGRLA's
+// wald_sprt uses for [0, U]-valued data: with m_j the null mean and eta_j =
+// (N·Eta − S_j)/(N − j + 1) (Eta when N is infinite) the means of the values
+// not yet drawn,
+//
+//	M_j = ∏_{i≤j} [ x_i·eta_i/m_i + (U−x_i)(U−eta_i)/(U−m_i) ] / U,
+//
+// M_j = +Inf where m_j < 0 and, at the last draw, if the sample total exceeds
+// N·T; p = min(1, 1/max_j M_j), history min(1, 1/M_j). For 0/1 data with
+// replacement this is Wald's likelihood ratio (Eta/T)^k ((U−Eta)/(U−T))^(j−k).
+//
+// Unlike SHANGRLA at commit 9d5db92, which applies a second running product
+// to M and does not clip p to 1, this is Wald's test: one product, p ≤ 1.
+type WaldSPRT struct {
+	Population
+	// Eta is the alternative mean, in (T, U]; 0 selects U(1 − 2^-52).
+	Eta float64
+}
+
+// Name implements Test.
+func (WaldSPRT) Name() string { return "wald_sprt" }
+
+// Risk implements Test.
+func (w WaldSPRT) Risk(x []float64) (Result, error) {
+	s, err := w.start("wald_sprt")
+	if err != nil {
+		return Result{}, err
+	}
+	return collect(s, x)
+}
+
+// Start implements Test.
+func (w WaldSPRT) Start() (Stream, error) { return w.start("wald_sprt") }
+
+func (w WaldSPRT) start(name string) (*waldStream, error) {
+	p, err := w.Population.resolved(name)
+	if err != nil {
+		return nil, err
+	}
+	eta := w.Eta
+	if eta == 0 {
+		eta = p.U * (1 - eps)
+	}
+	if !finite(eta) || eta <= 0 || eta > p.U {
+		return nil, inputErr(name, "eta = %v must be in (0, u = %v]", eta, p.U)
+	}
+	return &waldStream{name: name, pop: p, nt: float64(p.N) * p.T, eta: eta, neta: float64(p.N) * eta, prod: one()}, nil
+}
+
+type waldStream struct {
+	name          string
+	pop           Population
+	nt, eta, neta float64
+	sum           float64
+	prod          scaled
+	tail          tail
+}
+
+func (s *waldStream) Add(x float64) error {
+	u := s.pop.U
+	if err := checkObs(s.name, x, u, s.tail.n, s.pop.N); err != nil {
+		return err
+	}
+	n := s.tail.n
+	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
+	eta := nullMean(s.pop.N, s.neta, s.eta, s.sum, n)
+	s.prod.mul((x*eta/m + (u-x)*(u-eta)/(u-m)) / u)
+	v := s.prod.value()
+	if m < 0 {
+		v = math.Inf(1)
+	}
+	s.tail.record(v)
+	s.sum += x
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return nil
+}
+
+func (s *waldStream) P() float64       { return s.tail.p() }
+func (s *waldStream) Last() float64    { return s.tail.lastFinal() }
+func (s *waldStream) rawLast() float64 { return s.tail.last }
+func (s *waldStream) N() int           { return s.tail.n }
+
+// Bravo is the BRAVO test for a two-way comparison in a polling audit
+// (Lindeman, Stark & Yates 2012, "BRAVO: Ballot-polling Risk-limiting Audits
+// to Verify Outcomes", EVT/WOTE, section 3): Wald's SPRT of the share 1/2
+// against the reported share s_w = Winner/(Winner+Loser), sampling with
+// replacement. Each observation is 1 (a draw for the reported winner), 0 (for
+// the loser) or 1/2 (neither); the test multiplies by 2s_w, 2(1−s_w) or 1.
+// It is [WaldSPRT] with T = 1/2, U = 1, Eta = s_w and N infinite.
+type Bravo struct {
+	// Winner and Loser are the reported counts; Winner > Loser ≥ 0.
+	Winner, Loser int
+}
+
+// Name implements Test.
+func (Bravo) Name() string { return "bravo" }
+
+func (b Bravo) wald() (WaldSPRT, error) {
+	if b.Loser < 0 || b.Winner <= b.Loser {
+		return WaldSPRT{}, inputErr("bravo", "reported counts winner = %d, loser = %d: need winner > loser ≥ 0", b.Winner, b.Loser)
+	}
+	return WaldSPRT{Eta: float64(b.Winner) / float64(b.Winner+b.Loser)}, nil
+}
+
+// Risk implements Test.
+func (b Bravo) Risk(x []float64) (Result, error) {
+	w, err := b.wald()
+	if err != nil {
+		return Result{}, err
+	}
+	s, err := w.start("bravo")
+	if err != nil {
+		return Result{}, err
+	}
+	return collect(s, x)
+}
+
+// Start implements Test.
+func (b Bravo) Start() (Stream, error) {
+	w, err := b.wald()
+	if err != nil {
+		return nil, err
+	}
+	return w.start("bravo")
+}
+
+// BravoRisk is the BRAVO risk measure after drawing w cards for the reported
+// winner and l for the reported loser, in any order, when the reported counts
+// are winner and loser: min(1, 1/T) with T = (2s_w)^w (2(1−s_w))^l and
+// s_w = winner/(winner+loser) (Lindeman, Stark & Yates 2012, section 3; the
+// "risk level" of rlacalc and Arlo). It is computed in log space.
+func BravoRisk(winner, loser, w, l int) (float64, error) {
+	if loser < 0 || winner <= loser {
+		return 0, inputErr("bravo", "reported counts winner = %d, loser = %d: need winner > loser ≥ 0", winner, loser)
+	}
+	if w < 0 || l < 0 {
+		return 0, inputErr("bravo", "sampled counts %d and %d must be non-negative", w, l)
+	}
+	sw := float64(winner) / float64(winner+loser)
+	logT := float64(w) * math.Log(2*sw)
+	if l > 0 {
+		logT += float64(l) * math.Log(2*(1-sw))
+	}
+	return math.Min(1, math.Exp(-logT)), nil
+}
