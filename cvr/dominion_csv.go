@@ -1,0 +1,410 @@
+package cvr
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Dominion "CVR_Export.csv" from Results Tally & Reporting (FORMATS.md
+// section f-1): four header rows (election and version; contest per column;
+// choice per column; metadata names and parties), then one row per card.
+//
+// The card ID is "TabulatorNum-BatchId-RecordId", as in the JSON export;
+// ImprintedID is the ImprintedId column, or UniqueVotingIdentifier when that
+// is empty (Arlo issue #1389). Redaction rows (Colorado public CVRs) hold
+// pooled totals, not cards: they are reported as warnings and skipped.
+
+func init() {
+	RegisterFormat(Format{
+		Name:        "dominion-csv",
+		Description: "Dominion Results Tally & Reporting CVR_Export.csv (4 header rows)",
+		Detect:      detectDominionCSV,
+		Read:        readDominionCSV,
+	})
+}
+
+var dominionVersion = regexp.MustCompile(`^\d+(\.\d+)+$`)
+
+func detectDominionCSV(name string, head []byte) bool {
+	head = bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	r := csv.NewReader(bytes.NewReader(line))
+	r.LazyQuotes = true
+	r.FieldsPerRecord = -1
+	rec, err := r.Read()
+	if err != nil || len(rec) < 2 {
+		return false
+	}
+	return dominionVersion.MatchString(strings.TrimSpace(rec[1]))
+}
+
+var (
+	dcPlurality = regexp.MustCompile(`^(.*?)\s*\(Vote For=(\d+)\)$`)
+	dcRanked    = regexp.MustCompile(`^(.*?)\s*\(Number of positions=(\d+), Number of ranks=(\d+)\)$`)
+	dcRankedCh  = regexp.MustCompile(`^(.*)\((\d+)\)$`)
+	dcWriteIn   = regexp.MustCompile(`(?i)^write[-_ ]*in`)
+	dcSpaces    = regexp.MustCompile(`\s+`)
+)
+
+// dcColumn maps a vote column to its contest, choice and rank.
+type dcColumn struct {
+	contest int // index into dcReader.contests
+	choice  ChoiceIndex
+	rank    uint8
+}
+
+type dcContest struct {
+	index      ContestIndex
+	first, end int // vote columns [first, end)
+	voteFor    int
+	ranked     bool
+}
+
+type dcReader struct {
+	file     string
+	opt      Options
+	cols     []dcColumn
+	contests []dcContest
+	first    int // first vote column
+	meta     map[string]int
+}
+
+// dcUnequal strips Excel's ="..." wrapper (Denver 2016; Arlo
+// remove_leading_equal_sign; ColoradoRLA stripEqualQuotes) and spaces.
+func dcUnequal(s string) string {
+	if len(s) >= 3 && s[0] == '=' && s[1] == '"' && s[len(s)-1] == '"' {
+		s = s[2 : len(s)-1]
+	}
+	return strings.TrimSpace(s)
+}
+
+func readDominionCSV(e *Election, files []File, opt Options) iter.Seq2[Card, error] {
+	return func(yield func(Card, error) bool) {
+		for _, f := range files {
+			if !readDominionCSVFile(e, f, opt, yield) {
+				return
+			}
+		}
+	}
+}
+
+func readDominionCSVFile(e *Election, f File, opt Options, yield func(Card, error) bool) bool {
+	rc, err := f.Open()
+	if err != nil {
+		return yield(Card{}, fmt.Errorf("cvr: %s: %w", f.Name, err)) && false
+	}
+	defer rc.Close()
+	cr := csv.NewReader(newUTF8Stream(rc))
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	d := &dcReader{file: f.Name, opt: opt}
+	if err := d.header(e, cr); err != nil {
+		return yield(Card{}, err) && false
+	}
+	var (
+		card              Card
+		lastTab, lastBat  string
+		idBuf             []byte
+		ncols             = len(d.cols) + d.first
+		tabC, batC, recC  = d.meta["tabulatornum"], d.meta["batchid"], d.meta["recordid"]
+		impC, uviC        = d.col("imprintedid"), d.col("uniquevotingidentifier")
+		styleC, groupC    = d.col("ballottype"), d.col("countinggroup", "notcountinggroup")
+		precC             = d.col("precinctportion", "precinct")
+		lastStyle, lastGr string
+		lastPrec          string
+	)
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return true
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return yield(Card{}, fmt.Errorf("cvr: %s line %d: %w", f.Name, pe.Line, pe.Err)) && false
+			}
+			return yield(Card{}, fmt.Errorf("cvr: %s line %d: %w", f.Name, line, err)) && false
+		}
+		if dcBlank(rec) {
+			continue
+		}
+		if dcRedacted(rec, d.first) {
+			opt.warn(f.Name, fmt.Sprintf("line %d", line), "redaction row %q holds pooled totals, not a card; skipped", rec[0])
+			continue
+		}
+		if len(rec) < ncols {
+			// Trailing empty cells may be cut off; anything else is short.
+			return yield(Card{}, fmt.Errorf("cvr: %s line %d: %d cells, header has %d", f.Name, line, len(rec), ncols)) && false
+		}
+		tab, bat, recID := dcUnequal(rec[tabC]), dcUnequal(rec[batC]), dcUnequal(rec[recC])
+		if tab == "" || bat == "" || recID == "" {
+			return yield(Card{}, fmt.Errorf("cvr: %s line %d: field TabulatorNum, BatchId or RecordId is empty", f.Name, line)) && false
+		}
+		if tab != lastTab {
+			lastTab = strings.Clone(tab) // rec's strings share one allocation per line
+		}
+		if bat != lastBat {
+			lastBat = strings.Clone(bat)
+		}
+		idBuf = append(append(append(append(append(idBuf[:0], tab...), '-'), bat...), '-'), recID...)
+		imp := ""
+		if impC >= 0 {
+			imp = dcUnequal(rec[impC])
+		}
+		if imp == "" && uviC >= 0 {
+			imp = dcUnequal(rec[uviC])
+		}
+		var id string
+		if imp == string(idBuf) {
+			id = strings.Clone(imp)
+			imp = id
+		} else {
+			id = string(idBuf)
+			imp = strings.Clone(imp)
+		}
+		pos, _ := strconv.Atoi(recID)
+		pick := func(c int, last *string) string {
+			if c < 0 {
+				return ""
+			}
+			if v := dcUnequal(rec[c]); v != *last {
+				*last = strings.Clone(v)
+			}
+			return *last
+		}
+		card.Votes.Reset()
+		card = Card{
+			ID: id, Batch: BatchKey{Jurisdiction: opt.Jurisdiction, Tabulator: lastTab, Batch: lastBat},
+			Position: pos, ImprintedID: imp,
+			BallotStyle: pick(styleC, &lastStyle), CountingGroup: pick(groupC, &lastGr), Precinct: pick(precC, &lastPrec),
+			Votes: card.Votes,
+		}
+		if err := d.votes(e, &card, rec); err != nil {
+			return yield(Card{}, fmt.Errorf("cvr: %s line %d: %w", f.Name, line, err)) && false
+		}
+		if !yield(card, nil) {
+			return false
+		}
+	}
+}
+
+func (d *dcReader) col(names ...string) int {
+	for _, n := range names {
+		if c, ok := d.meta[n]; ok {
+			return c
+		}
+	}
+	return -1
+}
+
+func dcBlank(rec []string) bool {
+	for _, s := range rec {
+		if strings.TrimSpace(s) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// dcRedacted reports a Colorado redaction row: its first cell says
+// "Redacted..." or "RCV Redacted...", or it has no card identity, or its
+// first vote cell is "redacted", "X" or "*" (rlauxe's list).
+func dcRedacted(rec []string, first int) bool {
+	c0 := strings.ToLower(dcUnequal(rec[0]))
+	if strings.HasPrefix(c0, "redacted") || strings.HasPrefix(c0, "rcv redacted") || c0 == "" {
+		return true
+	}
+	if first < len(rec) {
+		switch strings.ToLower(strings.TrimSpace(rec[first])) {
+		case "redacted", "x", "*":
+			return true
+		}
+	}
+	return false
+}
+
+// header reads the four header rows and interns the contests and choices.
+func (d *dcReader) header(e *Election, cr *csv.Reader) error {
+	var rows [4][]string
+	for i := range rows {
+		rec, err := cr.Read()
+		if err != nil {
+			if err == io.EOF {
+				return fmt.Errorf("cvr: %s line %d: want 4 header rows, the file ends after %d", d.file, i+1, i)
+			}
+			return fmt.Errorf("cvr: %s line %d: %w", d.file, i+1, err)
+		}
+		rows[i] = append([]string(nil), rec...)
+	}
+	if e.Name == "" {
+		e.Name = strings.Map(func(r rune) rune {
+			if r < ' ' || r == '\uFEFF' || r == '\uFFFD' {
+				return -1
+			}
+			return r
+		}, strings.TrimSpace(rows[0][0]))
+	}
+	contests, choices, names := rows[1], rows[2], rows[3]
+	d.first = -1
+	for i, s := range contests {
+		if strings.TrimSpace(s) != "" {
+			d.first = i
+			break
+		}
+	}
+	if d.first < 0 {
+		return fmt.Errorf("cvr: %s line 2: no contest names in the contest row", d.file)
+	}
+	d.meta = map[string]int{}
+	for i := 0; i < d.first && i < len(names); i++ {
+		d.meta[strings.ToLower(strings.TrimSpace(dcUnequal(names[i])))] = i
+	}
+	for _, req := range []string{"TabulatorNum", "BatchId", "RecordId"} {
+		if _, ok := d.meta[strings.ToLower(req)]; !ok {
+			return fmt.Errorf("cvr: %s line 4: no %s column among the first %d columns", d.file, req, d.first)
+		}
+	}
+	// Trailing columns with neither contest nor choice are padding.
+	end := len(contests)
+	for end > d.first && strings.TrimSpace(contests[end-1]) == "" {
+		end--
+	}
+	for i := d.first; i < end; {
+		h := dcSpaces.ReplaceAllString(strings.TrimSpace(contests[i]), " ")
+		if h == "" {
+			return fmt.Errorf("cvr: %s line 2 column %d: empty contest name between contests", d.file, i+1)
+		}
+		j := i
+		for j < end && dcSpaces.ReplaceAllString(strings.TrimSpace(contests[j]), " ") == h {
+			j++
+		}
+		c := Contest{ID: h, Name: h, VoteFor: 1}
+		if m := dcRanked.FindStringSubmatch(h); m != nil {
+			c.Name = m[1]
+			c.VoteFor, _ = strconv.Atoi(m[2])
+			c.Ranks, _ = strconv.Atoi(m[3])
+		} else if m := dcPlurality.FindStringSubmatch(h); m != nil {
+			c.Name = m[1]
+			c.VoteFor, _ = strconv.Atoi(m[2])
+		} else {
+			d.opt.warn(d.file, "line 2", "contest %q has no (Vote For=N); taken as vote for 1", h)
+		}
+		if c.Ranks > MaxRanks || c.VoteFor > MaxSelections {
+			return fmt.Errorf("cvr: %s line 2: contest %q: vote-for %d or ranks %d out of range", d.file, h, c.VoteFor, c.Ranks)
+		}
+		c.ID = c.Name
+		ci, err := e.AddContest(c)
+		if err != nil {
+			return fmt.Errorf("cvr: %s line 2: %w", d.file, err)
+		}
+		k := len(d.contests)
+		d.contests = append(d.contests, dcContest{index: ci, first: i - d.first, end: j - d.first, voteFor: e.Contest(ci).VoteFor, ranked: c.Ranks > 0})
+		writeIn := false
+		for col := i; col < j; col++ {
+			name := ""
+			if col < len(choices) {
+				name = strings.TrimSpace(choices[col])
+			}
+			rank := 0
+			if c.Ranks > 0 {
+				m := dcRankedCh.FindStringSubmatch(name)
+				if m == nil {
+					return fmt.Errorf("cvr: %s line 3 column %d: contest %q: ranked choice %q lacks its (rank)", d.file, col+1, c.Name, name)
+				}
+				name = strings.TrimSpace(m[1])
+				rank, _ = strconv.Atoi(m[2])
+				if rank < 1 || rank > c.Ranks {
+					return fmt.Errorf("cvr: %s line 3 column %d: contest %q: rank %d outside 1..%d", d.file, col+1, c.Name, rank, c.Ranks)
+				}
+			}
+			if name == "" {
+				return fmt.Errorf("cvr: %s line 3 column %d: contest %q: empty choice name", d.file, col+1, c.Name)
+			}
+			// ColoradoRLA: the columns after the Write-in placeholder are
+			// qualified write-ins.
+			if dcWriteIn.MatchString(name) {
+				writeIn = true
+			}
+			ch, err := e.AddChoice(ci, Choice{ID: name, Name: name, WriteIn: writeIn})
+			if err != nil {
+				return fmt.Errorf("cvr: %s line 3 column %d: %w", d.file, col+1, err)
+			}
+			d.cols = append(d.cols, dcColumn{contest: k, choice: ch, rank: uint8(rank)})
+		}
+		i = j
+	}
+	return nil
+}
+
+// votes decodes the vote cells of one row into c.Votes.
+func (d *dcReader) votes(e *Election, c *Card, rec []string) error {
+	cells := rec[d.first:]
+	for k := range d.contests {
+		ct := &d.contests[k]
+		if ct.end > len(cells) {
+			break // cut-off trailing empty cells: not on the card
+		}
+		onCard := false
+		for _, s := range cells[ct.first:ct.end] {
+			if s != "" {
+				onCard = true
+				break
+			}
+		}
+		if !onCard {
+			continue // every cell empty: the contest is not on this card's style
+		}
+		c.Votes.Begin(ct.index, 0)
+		n := 0
+		for col := ct.first; col < ct.end; col++ {
+			switch s := cells[col]; s {
+			case "1":
+				n++
+				if !c.Votes.Select(Selection{Choice: d.cols[col].choice, Rank: d.cols[col].rank}) {
+					return fmt.Errorf("contest %q: more than %d selections", e.Contest(ct.index).Name, MaxSelections)
+				}
+			case "0", "":
+			default:
+				v := dcUnequal(s)
+				if v == "0" || v == "" {
+					continue
+				}
+				if v == "1" {
+					n++
+					c.Votes.Select(Selection{Choice: d.cols[col].choice, Rank: d.cols[col].rank})
+					continue
+				}
+				ch := e.Contest(ct.index).Choices[d.cols[col].choice].Name
+				return fmt.Errorf("column %d: contest %q: choice %q: cell %q is not 0 or 1", d.first+col+1, e.Contest(ct.index).Name, ch, s)
+			}
+		}
+		switch {
+		case !ct.ranked && n > ct.voteFor:
+			// An overvoted contest counts for no one; like the JSON
+			// export's IsVote=false marks, its marks are not kept.
+			c.Votes.dropSelections()
+			c.Votes.SetFlags(Overvote)
+		case ct.ranked && n == 0, !ct.ranked && n < ct.voteFor:
+			c.Votes.SetFlags(Undervote)
+		}
+	}
+	return nil
+}
+
+// dropSelections removes the selections of the contest last begun.
+func (v *Votes) dropSelections() {
+	if len(v.cells) == 0 {
+		return
+	}
+	v.cells = v.cells[:v.last+1]
+	v.cells[v.last] &= 1<<20 - 1
+}
