@@ -55,7 +55,7 @@ func NextTicket(x string) string {
 	x0 := x + "0"
 	p := nines(x0)
 	for i := 1; ; i++ {
-		y := x0[:p] + Uniform(x+":"+strconv.Itoa(i))[2:]
+		y := x0[:p] + Uniform(x + ":" + strconv.Itoa(i))[2:]
 		if y > x0 {
 			return y
 		}
