@@ -364,3 +364,72 @@ func (t *Tally) String() string {
 	}
 	return sb.String()
 }
+
+// ContestReport is one contest of a TallyReport.
+type ContestReport struct {
+	ID         string           `json:"id"`
+	Name       string           `json:"name"`
+	VoteFor    int              `json:"vote_for"`
+	Ranks      int              `json:"ranks"`
+	Tally      map[string]int64 `json:"tally"`
+	Overvotes  int64            `json:"overvotes"`
+	Undervotes int64            `json:"undervotes"`
+	Invalid    int64            `json:"invalid,omitempty"`
+	IRV        *IRVReport       `json:"irv,omitempty"`
+}
+
+// IRVReport summarises an instant-runoff count: the choices in order of
+// elimination, the winner last.
+type IRVReport struct {
+	Winner     string   `json:"winner"`
+	Eliminated []string `json:"eliminated"`
+}
+
+// TallyReport is a Tally in the shape "rla tabulate" writes: choices by
+// name (by "name (id)" when two choices of a contest share a name).
+type TallyReport struct {
+	Cards    int64           `json:"cards"`
+	Contests []ContestReport `json:"contests"`
+}
+
+// Report returns t as a TallyReport, with the IRV count of each ranked
+// contest.
+func (t *Tally) Report() TallyReport {
+	t.grow()
+	r := TallyReport{Cards: t.Cards, Contests: []ContestReport{}}
+	for i, ct := range t.Contests {
+		c := t.Election.Contests[i]
+		cr := ContestReport{ID: c.ID, Name: c.Name, VoteFor: c.VoteFor, Ranks: c.Ranks, Tally: map[string]int64{},
+			Overvotes: ct.Overvotes, Undervotes: ct.Undervotes, Invalid: ct.Invalid}
+		names := choiceLabels(c)
+		for j := range c.Choices {
+			cr.Tally[names[j]] = ct.Votes[j]
+		}
+		if c.Ranked() && len(c.Choices) > 0 {
+			if res, err := t.IRV(ContestIndex(i)); err == nil {
+				ir := &IRVReport{Winner: names[res.Winner]}
+				for _, ch := range res.Order[:len(res.Order)-1] {
+					ir.Eliminated = append(ir.Eliminated, names[ch])
+				}
+				cr.IRV = ir
+			}
+		}
+		r.Contests = append(r.Contests, cr)
+	}
+	return r
+}
+
+func choiceLabels(c *Contest) []string {
+	seen := map[string]int{}
+	for _, ch := range c.Choices {
+		seen[ch.Name]++
+	}
+	out := make([]string, len(c.Choices))
+	for i, ch := range c.Choices {
+		out[i] = ch.Name
+		if seen[ch.Name] > 1 {
+			out[i] = ch.Name + " (" + ch.ID + ")"
+		}
+	}
+	return out
+}

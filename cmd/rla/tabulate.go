@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/rlakit/rlakit/cvr"
+)
+
+func init() {
+	register(&command{
+		name:    "tabulate",
+		summary: "count the votes in cast vote records (JSON out)",
+		run:     runTabulate,
+	})
+}
+
+func formatNames() string {
+	names := []string{"auto"}
+	for _, f := range cvr.Formats() {
+		names = append(names, f.Name)
+	}
+	return strings.Join(names, "|")
+}
+
+func runTabulate(e *env, args []string) error {
+	fs := newFlags(e, "rla tabulate [--format "+formatNames()+"] PATH...")
+	format := fs.String("format", "auto", "CVR export format; auto detects it from the files")
+	paths, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usageErrorf("no CVR files or folders given (see --help)")
+	}
+	var el cvr.Election
+	_, seq, err := cvr.Read(&el, *format, cvr.Options{Warn: warnTo(e)}, paths...)
+	if err != nil {
+		return err
+	}
+	t, err := cvr.Tabulate(&el, seq)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(t.Report())
+}
+
+// warnTo reports a reader's warnings on stderr, one line each.
+func warnTo(e *env) func(*cvr.Warning) {
+	return func(w *cvr.Warning) { fmt.Fprintf(e.stderr, "warning: %v\n", w) }
+}
