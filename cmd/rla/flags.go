@@ -29,10 +29,15 @@ func newFlags(e *env, usage string) *flag.FlagSet {
 // --help prints the usage and returns flag.ErrHelp.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
+	// The flag package calls Usage on every parse error; print it only
+	// when help was asked for, and report other errors in one line.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				usage()
 				return nil, err
 			}
 			return nil, usageErrorf("%v (see --help)", err)
