@@ -29,7 +29,9 @@ func castRanked(t *Tally, ci ContestIndex, n int, sels ...Selection) {
 	}
 }
 
-func sel(choice int, rank int) Selection { return Selection{Choice: ChoiceIndex(choice), Rank: uint8(rank)} }
+func sel(choice int, rank int) Selection {
+	return Selection{Choice: ChoiceIndex(choice), Rank: uint8(rank)}
+}
 
 func TestPreferences(t *testing.T) {
 	tests := []struct {
@@ -62,7 +64,7 @@ func TestIRV(t *testing.T) {
 	castRanked(tally, ci, 4, sel(0, 1), sel(1, 2))
 	castRanked(tally, ci, 3, sel(1, 1), sel(2, 2))
 	castRanked(tally, ci, 2, sel(2, 1), sel(1, 2))
-	castRanked(tally, ci, 1, sel(2, 2))           // rank 1 skipped
+	castRanked(tally, ci, 1, sel(2, 2))            // rank 1 skipped
 	castRanked(tally, ci, 1, sel(0, 1), sel(1, 1)) // overvote at rank 1
 	castRanked(tally, ci, 1)                       // no ranking
 	ct := tally.Contests[ci]
