@@ -230,11 +230,12 @@ func (a Alpha) start() (*alphaStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &alphaStream{pop: p, nt: float64(p.N) * p.T, est: e, prod: one()}, nil
+	return &alphaStream{pop: p, g: newGuard(p), nt: float64(p.N) * p.T, est: e, prod: one(), tail: newTail()}, nil
 }
 
 type alphaStream struct {
 	pop  Population
+	g    guard
 	nt   float64
 	sum  float64
 	est  estState
@@ -243,11 +244,10 @@ type alphaStream struct {
 }
 
 func (s *alphaStream) Add(x float64) error {
-	u := s.pop.U
-	if err := checkObs("alpha_mart", x, u, s.tail.n, s.pop.N); err != nil {
-		return err
+	u, n := s.pop.U, s.tail.n
+	if !s.g.ok(x, n) {
+		return checkObs("alpha_mart", x, u, n, s.pop.N)
 	}
-	n := s.tail.n
 	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
 	eta := s.est.next(s.pop.N, n, s.sum, m, u)
 	s.prod.mul((x*eta/m + (u-x)*(u-eta)/(u-m)) / u)
@@ -262,5 +262,5 @@ func (s *alphaStream) Add(x float64) error {
 
 func (s *alphaStream) P() float64       { return s.tail.p() }
 func (s *alphaStream) Last() float64    { return s.tail.lastFinal() }
-func (s *alphaStream) rawLast() float64 { return s.tail.last }
+func (s *alphaStream) rawLast() float64 { return s.tail.last() }
 func (s *alphaStream) N() int           { return s.tail.n }

@@ -237,11 +237,12 @@ func (b Betting) start(x []float64) (*bettingStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &bettingStream{pop: p, nt: float64(p.N) * p.T, bet: st, prod: one()}, nil
+	return &bettingStream{pop: p, g: newGuard(p), nt: float64(p.N) * p.T, bet: st, prod: one(), tail: newTail()}, nil
 }
 
 type bettingStream struct {
 	pop  Population
+	g    guard
 	nt   float64
 	sum  float64
 	bet  betState
@@ -250,10 +251,10 @@ type bettingStream struct {
 }
 
 func (s *bettingStream) Add(x float64) error {
-	if err := checkObs("betting_mart", x, s.pop.U, s.tail.n, s.pop.N); err != nil {
-		return err
-	}
 	n := s.tail.n
+	if !s.g.ok(x, n) {
+		return checkObs("betting_mart", x, s.pop.U, n, s.pop.N)
+	}
 	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
 	lam := s.bet.next(n, m)
 	s.prod.mul(1 + lam*(x-m))
@@ -266,5 +267,5 @@ func (s *bettingStream) Add(x float64) error {
 
 func (s *bettingStream) P() float64       { return s.tail.p() }
 func (s *bettingStream) Last() float64    { return s.tail.lastFinal() }
-func (s *bettingStream) rawLast() float64 { return s.tail.last }
+func (s *bettingStream) rawLast() float64 { return s.tail.last() }
 func (s *bettingStream) N() int           { return s.tail.n }

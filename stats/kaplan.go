@@ -84,11 +84,12 @@ func (k KaplanMarkov) start() (*kmStream, error) {
 	if !finite(k.G) || k.G < 0 {
 		return nil, inputErr("kaplan_markov", "g = %v must be non-negative and finite", k.G)
 	}
-	return &kmStream{pop: p, tg: p.T + k.G, g: k.G, final: k.FinalOnly, prod: one(), min: math.Inf(1)}, nil
+	return &kmStream{pop: p, gd: newGuard(p), tg: p.T + k.G, g: k.G, final: k.FinalOnly, prod: one(), min: math.Inf(1)}, nil
 }
 
 type kmStream struct {
 	pop   Population
+	gd    guard
 	tg, g float64
 	final bool
 	prod  scaled
@@ -99,18 +100,18 @@ type kmStream struct {
 }
 
 func (s *kmStream) Add(x float64) error {
-	if err := checkObs("kaplan_markov", x, s.pop.U, s.n, s.pop.N); err != nil {
-		return err
+	if !s.gd.ok(x, s.n) {
+		return checkObs("kaplan_markov", x, s.pop.U, s.n, s.pop.N)
 	}
 	s.prod.mul(s.tg / (x + s.g))
 	v := s.prod.value()
 	s.n++
-	if math.IsNaN(v) {
-		s.nan, s.last = true, 1
-		return nil
+	s.last = v
+	if v < s.min {
+		s.min = v
+	} else if v != v {
+		s.nan = true
 	}
-	s.min = math.Min(s.min, v)
-	s.last = math.Min(v, 1)
 	return nil
 }
 
@@ -119,13 +120,14 @@ func (s *kmStream) P() float64 {
 	case s.n == 0 || s.nan:
 		return 1
 	case s.final:
-		return s.last
+		return s.Last()
 	}
 	return math.Min(1, s.min)
 }
 
+// Last is min(P_n, 1); rlakit reports 1 for a NaN P.
 func (s *kmStream) Last() float64 {
-	if s.n == 0 {
+	if s.n == 0 || !(s.last < 1) {
 		return 1
 	}
 	return s.last
@@ -153,11 +155,12 @@ func (k KaplanWald) start() (*kwStream, error) {
 	if !finite(k.G) || k.G < 0 || k.G > 1 {
 		return nil, inputErr("kaplan_wald", "g = %v must be in [0, 1]", k.G)
 	}
-	return &kwStream{pop: p, g: k.G, final: k.FinalOnly, prod: one()}, nil
+	return &kwStream{pop: p, gd: newGuard(p), g: k.G, final: k.FinalOnly, prod: one(), tail: newTail()}, nil
 }
 
 type kwStream struct {
 	pop   Population
+	gd    guard
 	g     float64
 	final bool
 	prod  scaled
@@ -165,8 +168,8 @@ type kwStream struct {
 }
 
 func (s *kwStream) Add(x float64) error {
-	if err := checkObs("kaplan_wald", x, s.pop.U, s.tail.n, s.pop.N); err != nil {
-		return err
+	if !s.gd.ok(x, s.tail.n) {
+		return checkObs("kaplan_wald", x, s.pop.U, s.tail.n, s.pop.N)
 	}
 	s.prod.mul((1-s.g)*x/s.pop.T + s.g)
 	s.tail.record(s.prod.value())
@@ -175,12 +178,12 @@ func (s *kwStream) Add(x float64) error {
 
 func (s *kwStream) P() float64 {
 	if s.final && s.tail.n > 0 && !s.tail.nan {
-		return s.tail.last
+		return s.tail.last()
 	}
 	return s.tail.p()
 }
 func (s *kwStream) Last() float64    { return s.tail.lastFinal() }
-func (s *kwStream) rawLast() float64 { return s.tail.last }
+func (s *kwStream) rawLast() float64 { return s.tail.last() }
 func (s *kwStream) N() int           { return s.tail.n }
 
 // Risk implements Test.
@@ -207,11 +210,12 @@ func (k KaplanKolmogorov) start() (*kkStream, error) {
 		return nil, inputErr("kaplan_kolmogorov", "g = %v must be non-negative and finite", k.G)
 	}
 	tg := p.T + k.G
-	return &kkStream{pop: p, g: k.G, tg: tg, ntg: float64(p.N) * tg, final: k.FinalOnly, prod: one()}, nil
+	return &kkStream{pop: p, gd: newGuard(p), g: k.G, tg: tg, ntg: float64(p.N) * tg, final: k.FinalOnly, prod: one(), tail: newTail()}, nil
 }
 
 type kkStream struct {
 	pop        Population
+	gd         guard
 	g, tg, ntg float64
 	sum        float64 // Σ (x_i + g)
 	final      bool
@@ -220,8 +224,8 @@ type kkStream struct {
 }
 
 func (s *kkStream) Add(x float64) error {
-	if err := checkObs("kaplan_kolmogorov", x, s.pop.U, s.tail.n, s.pop.N); err != nil {
-		return err
+	if !s.gd.ok(x, s.tail.n) {
+		return checkObs("kaplan_kolmogorov", x, s.pop.U, s.tail.n, s.pop.N)
 	}
 	xg := x + s.g
 	m := nullMean(s.pop.N, s.ntg, s.tg, s.sum, s.tail.n)
@@ -237,10 +241,10 @@ func (s *kkStream) Add(x float64) error {
 
 func (s *kkStream) P() float64 {
 	if s.final && s.tail.n > 0 && !s.tail.nan {
-		return s.tail.last
+		return s.tail.last()
 	}
 	return s.tail.p()
 }
 func (s *kkStream) Last() float64    { return s.tail.lastFinal() }
-func (s *kkStream) rawLast() float64 { return s.tail.last }
+func (s *kkStream) rawLast() float64 { return s.tail.last() }
 func (s *kkStream) N() int           { return s.tail.n }

@@ -52,7 +52,7 @@ func (b MixBetting) start() (*mixStream, error) {
 			return nil, inputErr("mix_betting_mart", "lams[%d] = %v must be non-negative and finite", i, l)
 		}
 	}
-	s := &mixStream{pop: p, nt: float64(p.N) * 0.5, lams: append([]float64(nil), lams...),
+	s := &mixStream{pop: p, g: newGuard(p), tail: newTail(), nt: float64(p.N) * 0.5, lams: append([]float64(nil), lams...),
 		f: make([]float64, len(lams)), e: make([]int, len(lams))}
 	for i := range s.f {
 		s.f[i] = 1
@@ -63,6 +63,7 @@ func (b MixBetting) start() (*mixStream, error) {
 // mixStream keeps each component product as f[k]·2^e[k] (see scaled).
 type mixStream struct {
 	pop  Population
+	g    guard
 	nt   float64 // N/2: the components' null is 1/2
 	sum  float64
 	lams []float64
@@ -73,8 +74,8 @@ type mixStream struct {
 
 func (s *mixStream) Add(x float64) error {
 	u := s.pop.U
-	if err := checkObs("mix_betting_mart", x, u, s.tail.n, s.pop.N); err != nil {
-		return err
+	if !s.g.ok(x, s.tail.n) {
+		return checkObs("mix_betting_mart", x, u, s.tail.n, s.pop.N)
 	}
 	m := nullMean(s.pop.N, s.nt, 0.5, s.sum, s.tail.n)
 	d := x - m
@@ -92,14 +93,10 @@ func (s *mixStream) Add(x float64) error {
 			s.renorm(k)
 		}
 	default:
-		for k := range f {
-			a := math.Abs(f[k])
-			if a > 0x1p300 || a < 0x1p-300 {
+		for k, v := range f {
+			if a := math.Abs(v); e[k] != 0 || !(a <= 0x1p300 && a >= 0x1p-300) {
 				s.renorm(k)
-			}
-			v := f[k]
-			if e[k] != 0 {
-				v = math.Ldexp(v, e[k])
+				v = math.Ldexp(f[k], e[k])
 			}
 			if v <= atol+1e-5*math.Abs(v) {
 				v = 1
@@ -123,5 +120,5 @@ func (s *mixStream) renorm(k int) {
 
 func (s *mixStream) P() float64       { return s.tail.p() }
 func (s *mixStream) Last() float64    { return s.tail.lastFinal() }
-func (s *mixStream) rawLast() float64 { return s.tail.last }
+func (s *mixStream) rawLast() float64 { return s.tail.last() }
 func (s *mixStream) N() int           { return s.tail.n }

@@ -122,11 +122,15 @@ func one() scaled { return scaled{f: 1} }
 
 func (s *scaled) mul(t float64) {
 	s.f *= t
-	if a := math.Abs(s.f); a > 0x1p300 || a < 0x1p-300 {
-		if a != 0 && a <= math.MaxFloat64 {
-			fr, ex := math.Frexp(s.f)
-			s.f, s.e = fr, s.e+ex
-		}
+	if a := math.Abs(s.f); !(a <= 0x1p300 && a >= 0x1p-300) {
+		s.renorm()
+	}
+}
+
+func (s *scaled) renorm() {
+	if a := math.Abs(s.f); a != 0 && a <= math.MaxFloat64 {
+		fr, ex := math.Frexp(s.f)
+		s.f, s.e = fr, s.e+ex
 	}
 }
 
@@ -137,30 +141,54 @@ func (s scaled) value() float64 {
 	return math.Ldexp(s.f, s.e)
 }
 
+// guard holds the bounds an observation is checked against on the fast
+// path; checkObs gives the error when one fails.
+type guard struct {
+	xmax float64 // u(1 + 1e-9)
+	nmax int     // N, or MaxInt when N is infinite
+}
+
+func newGuard(p Population) guard {
+	g := guard{xmax: p.U * (1 + 1e-9), nmax: math.MaxInt}
+	if p.N > 0 {
+		g.nmax = p.N
+	}
+	return g
+}
+
+// ok reports whether x may be the observation after n others.
+func (g guard) ok(x float64, n int) bool { return x >= 0 && x <= g.xmax && n < g.nmax }
+
 // tail is the bookkeeping that turns the martingale values M_j into
 // SHANGRLA's p-value and history: the maximum of M so far, NaN stickiness,
-// the last history entry, and whether the sample total already exceeds N·t.
+// the last M, and whether the sample total already exceeds N·t.
 type tail struct {
-	n       int
-	max     float64 // max_j M_j over the post-processed values
-	nan     bool    // some M_j was NaN: numpy's max is NaN and Python's min(1, NaN) is 1
-	last    float64 // min(1, 1/M_n) before the end-of-sample adjustment
-	exceed  bool    // the sample total exceeds N·t (the last M is then +inf)
-	started bool
+	n      int
+	max    float64 // max_j M_j over the post-processed values; -Inf before any
+	nan    bool    // some M_j was NaN: numpy's max is NaN and Python's min(1, NaN) is 1
+	lastM  float64 // M_n before the end-of-sample adjustment
+	exceed bool    // the sample total exceeds N·t (the last M is then +Inf)
 }
+
+func newTail() tail { return tail{max: math.Inf(-1)} }
 
 func (t *tail) record(v float64) {
 	t.n++
-	switch {
-	case math.IsNaN(v):
-		t.nan = true
-		t.last = 1
-		return
-	case !t.started || v > t.max:
+	t.lastM = v
+	if v > t.max {
 		t.max = v
+	} else if v != v {
+		t.nan = true
 	}
-	t.started = true
-	t.last = math.Min(1, 1/v)
+}
+
+// hist is the history entry min(1, 1/M); rlakit reports 1 for a NaN M.
+func hist(v float64) float64 {
+	h := 1 / v
+	if !(h < 1) {
+		return 1
+	}
+	return h
 }
 
 func (t *tail) p() float64 {
@@ -170,17 +198,23 @@ func (t *tail) p() float64 {
 	case t.exceed:
 		return 0
 	}
-	return math.Min(1, 1/t.max)
+	return hist(t.max)
+}
+
+// last is the history entry of the last draw, before the end-of-sample
+// adjustment.
+func (t *tail) last() float64 {
+	if t.n == 0 {
+		return 1
+	}
+	return hist(t.lastM)
 }
 
 func (t *tail) lastFinal() float64 {
-	switch {
-	case t.n == 0:
-		return 1
-	case t.exceed:
+	if t.exceed && t.n > 0 {
 		return 0
 	}
-	return t.last
+	return t.last()
 }
 
 // post applies SHANGRLA's per-index post-processing of alpha_mart and

@@ -52,12 +52,13 @@ func (w WaldSPRT) start(name string) (*waldStream, error) {
 	if !finite(eta) || eta <= 0 || eta > p.U {
 		return nil, inputErr(name, "eta = %v must be in (0, u = %v]", eta, p.U)
 	}
-	return &waldStream{name: name, pop: p, nt: float64(p.N) * p.T, eta: eta, neta: float64(p.N) * eta, prod: one()}, nil
+	return &waldStream{name: name, pop: p, g: newGuard(p), nt: float64(p.N) * p.T, eta: eta, neta: float64(p.N) * eta, prod: one(), tail: newTail()}, nil
 }
 
 type waldStream struct {
 	name          string
 	pop           Population
+	g             guard
 	nt, eta, neta float64
 	sum           float64
 	prod          scaled
@@ -65,11 +66,10 @@ type waldStream struct {
 }
 
 func (s *waldStream) Add(x float64) error {
-	u := s.pop.U
-	if err := checkObs(s.name, x, u, s.tail.n, s.pop.N); err != nil {
-		return err
+	u, n := s.pop.U, s.tail.n
+	if !s.g.ok(x, n) {
+		return checkObs(s.name, x, u, n, s.pop.N)
 	}
-	n := s.tail.n
 	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
 	eta := nullMean(s.pop.N, s.neta, s.eta, s.sum, n)
 	s.prod.mul((x*eta/m + (u-x)*(u-eta)/(u-m)) / u)
@@ -85,7 +85,7 @@ func (s *waldStream) Add(x float64) error {
 
 func (s *waldStream) P() float64       { return s.tail.p() }
 func (s *waldStream) Last() float64    { return s.tail.lastFinal() }
-func (s *waldStream) rawLast() float64 { return s.tail.last }
+func (s *waldStream) rawLast() float64 { return s.tail.last() }
 func (s *waldStream) N() int           { return s.tail.n }
 
 // Bravo is the BRAVO test for a two-way comparison in a polling audit

@@ -1,0 +1,169 @@
+package benchmarks
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/rlakit/rlakit/stats"
+)
+
+// The stats benchmarks stream 1,000,000 observations through each test and
+// report ns per observation ("ns/obs"); the baselines do the least any such
+// test must do over the same data (one multiply-add and a running product,
+// or one math.Log per observation), so figures can be read as ratios.
+//
+//	go test -run '^$' -bench Stats -benchtime 3x ./benchmarks/
+
+const statsObs = 1_000_000
+
+// statsPolling is 0/1/0.5 data with mean about 0.51: a long polling sample.
+func statsPolling() []float64 {
+	r := rand.New(rand.NewPCG(1, 2))
+	x := make([]float64, statsObs)
+	for i := range x {
+		switch u := r.Float64(); {
+		case u < 0.46:
+			x[i] = 1
+		case u < 0.90:
+			x[i] = 0
+		default:
+			x[i] = 0.5
+		}
+	}
+	return x
+}
+
+// statsComparison is overstatement-assorter data for a 1% margin with
+// one-vote overstatements at rate 1/1000.
+func statsComparison() ([]float64, float64) {
+	const v = 0.01
+	u := 2 / (2 - v)
+	r := rand.New(rand.NewPCG(3, 4))
+	x := make([]float64, statsObs)
+	for i := range x {
+		x[i] = 1 / (2 - v)
+		if r.IntN(1000) == 0 {
+			x[i] = 0.5 / (2 - v)
+		}
+	}
+	return x, u
+}
+
+func statsStream(b *testing.B, test stats.Test, x []float64) {
+	b.Helper()
+	b.ReportAllocs()
+	start := time.Now()
+	for range b.N {
+		s, err := test.Start()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, v := range x {
+			if err := s.Add(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if p := s.P(); p < 0 || p > 1 {
+			b.Fatal(p)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*len(x)), "ns/obs")
+}
+
+func BenchmarkStatsTests(b *testing.B) {
+	poll := statsPolling()
+	cmp, u := statsComparison()
+	big := 2 * statsObs
+	cmpPop := stats.Population{N: big, U: u}
+	cases := []struct {
+		name string
+		test stats.Test
+		x    []float64
+	}{
+		{"alpha_fixed_inf", stats.Alpha{Estimator: stats.FixedAlternativeMean{Eta: 0.52}}, poll},
+		{"alpha_fixed_finite", stats.Alpha{Population: stats.Population{N: big}, Estimator: stats.FixedAlternativeMean{Eta: 0.52}}, poll},
+		{"alpha_shrink_trunc", stats.Alpha{Population: stats.Population{N: big}, Estimator: stats.ShrinkTrunc{Eta: 0.55}}, poll},
+		{"alpha_optimal_comparison", stats.Alpha{Population: cmpPop, Estimator: stats.OptimalComparison{}}, cmp},
+		{"betting_fixed", stats.Betting{Population: stats.Population{N: big}, Bet: stats.FixedBet{Lam: 0.1}}, poll},
+		{"betting_agrapa", stats.Betting{Population: stats.Population{N: big}, Bet: stats.AGRAPA{}}, poll},
+		{"betting_kelly", stats.Betting{Population: cmpPop, Bet: stats.KellyOptimal{Pop: cmp[:1000]}}, cmp},
+		{"mix_betting_100", stats.MixBetting{Population: stats.Population{N: big}}, poll},
+		{"mix_betting_10", stats.MixBetting{Population: stats.Population{N: big}, Lams: []float64{0, .2, .4, .6, .8, 1, 1.2, 1.4, 1.6, 1.8}}, poll},
+		{"kaplan_markov", stats.KaplanMarkov{Population: cmpPop, G: 0.05}, cmp},
+		{"kaplan_wald", stats.KaplanWald{Population: cmpPop, G: 0.05}, cmp},
+		{"kaplan_kolmogorov", stats.KaplanKolmogorov{Population: cmpPop, G: 0.05}, cmp},
+		{"wald_sprt", stats.WaldSPRT{Population: stats.Population{N: big}, Eta: 0.52}, poll},
+		{"bravo", stats.Bravo{Winner: 52, Loser: 48}, poll},
+	}
+	b.Run("baseline_multiply", func(b *testing.B) {
+		start := time.Now()
+		for range b.N {
+			prod, sum := 1.0, 0.0
+			for _, v := range poll {
+				prod *= 1 + 0.1*(v-0.5)
+				if math.Abs(prod) > 0x1p300 {
+					prod = 1
+				}
+				sum += v
+			}
+			if prod < 0 || sum < 0 {
+				b.Fatal(prod)
+			}
+		}
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
+	})
+	b.Run("baseline_log", func(b *testing.B) {
+		start := time.Now()
+		for range b.N {
+			acc := 0.0
+			for _, v := range poll {
+				acc += math.Log(1 + 0.1*(v-0.5))
+			}
+			if math.IsNaN(acc) {
+				b.Fatal(acc)
+			}
+		}
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
+	})
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) { statsStream(b, c.test, c.x) })
+	}
+	b.Run("alpha_fixed_whole_sample", func(b *testing.B) {
+		test := stats.Alpha{Estimator: stats.FixedAlternativeMean{Eta: 0.52}}
+		start := time.Now()
+		for range b.N {
+			if _, err := test.Risk(poll); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
+	})
+}
+
+// BenchmarkStatsMonteCarlo simulates comparison audits at a 1% margin on
+// N = 1,000,000 (one-vote overstatements at rate 1/1000, ALPHA with the
+// optimal-comparison estimator, risk limit 5%) and reports simulated audits
+// per second on all cores.
+func BenchmarkStatsMonteCarlo(b *testing.B) {
+	const N = 1_000_000
+	pop, err := stats.OverstatementPopulation(N, 0.01, 1, 0.001, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	test := stats.Alpha{Population: stats.Population{N: N, U: 2 / (2 - 0.01)}, Estimator: stats.OptimalComparison{}}
+	const reps = 200
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		sizes, err := stats.MonteCarlo{Test: test, Pop: pop, N: N, Alpha: 0.05, Reps: reps, Seed: uint64(i)}.Run()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sizes.Quantile(0.5) <= 0 {
+			b.Fatal(sizes)
+		}
+	}
+	b.ReportMetric(float64(b.N*reps)/time.Since(start).Seconds(), "sims/s")
+}
