@@ -96,13 +96,18 @@ func appendBatchIDPrefix(b []byte, bt Batch, jurisdictions bool) []byte {
 	return append(b, ", "...)
 }
 
+// AppendCardID appends CardID(bt, position, jurisdictions) to b.
+func AppendCardID(b []byte, bt Batch, position int, jurisdictions bool) []byte {
+	b = appendBatchIDPrefix(b, bt, jurisdictions)
+	b = strconv.AppendInt(b, int64(position), 10)
+	return append(b, ')')
+}
+
 // CardID returns the id string that consistent sampling hashes for the card
 // at the given position of batch bt: Python's str() of
 // ((jurisdiction, tabulator or None, batch), position) when jurisdictions is
 // set, and of (batch, position) otherwise. For example
 // (('J1', None, 'Batch 1'), 17).
 func CardID(bt Batch, position int, jurisdictions bool) string {
-	b := appendBatchIDPrefix(nil, bt, jurisdictions)
-	b = strconv.AppendInt(b, int64(position), 10)
-	return string(append(b, ')'))
+	return string(AppendCardID(nil, bt, position, jurisdictions))
 }

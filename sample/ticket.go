@@ -87,6 +87,21 @@ func TrimTicket(x string, digits int) string {
 // pow19 is 10^19, the largest power of ten below 2^64.
 const pow19 = 10_000_000_000_000_000_000
 
+// reversed4[c] is the four decimal digits of c (with leading zeros)
+// written backwards: reversed4[1203] = 3021, reversed4[7] = 7000.
+var reversed4 = func() (t [10000]uint16) {
+	for c := range t {
+		d := c
+		var r int
+		for range 4 {
+			r = r*10 + d%10
+			d /= 10
+		}
+		t[c] = uint16(r)
+	}
+	return t
+}()
+
 // ticketKey returns the first 19 digits of the ticket number of digest sum
 // as an integer: the reversed 19 lowest decimal digits of the hash. Keys
 // compare as the tickets' first 19 digits do, so most comparisons of
@@ -97,13 +112,15 @@ func ticketKey(sum *[32]byte) uint64 {
 	for i := 0; i < 32; i += 8 {
 		r = bits.Rem64(r, be64(sum[i:]), pow19)
 	}
-	// Reverse the 19 digits of r, counting its leading zeros.
+	// Reverse the 19 digits of r, counting its leading zeros, four at a
+	// time from the lowest: 4+4+4+4 digits, then the last 3.
 	var k uint64
-	for range 19 {
-		k = k*10 + r%10
-		r /= 10
+	for range 4 {
+		k = k*10000 + uint64(reversed4[r%10000])
+		r /= 10000
 	}
-	return k
+	// r < 1000 now: its digits d2 d1 d0 come out as d0 d1 d2.
+	return k*1000 + uint64(reversed4[r])/10
 }
 
 // ticketsLess compares two full ticket numbers as Python compares strings.
