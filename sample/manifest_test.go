@@ -129,12 +129,12 @@ func TestIndexDraws(t *testing.T) {
 
 func TestCheckSeedDigits(t *testing.T) {
 	for seed, ok := range map[string]bool{
-		"01234567890123456789":   true,
-		"0123456789012345678":    false,
-		"012345678901234567890":  true,
-		"0123456789012345678 9":  false,
-		"٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩": false, // Arabic-Indic digits are not dice digits
-		"":                       false,
+		"01234567890123456789":  true,
+		"0123456789012345678":   false,
+		"012345678901234567890": true,
+		"0123456789012345678 9": false,
+		"٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩":  false, // Arabic-Indic digits are not dice digits
+		"":                        false,
 		"\xff1234567890123456789": false,
 	} {
 		if err := CheckSeedDigits(seed); (err == nil) != ok {
