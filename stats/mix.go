@@ -98,7 +98,7 @@ func (s *mixStream) Add(x float64) error {
 				s.renorm(k)
 				v = math.Ldexp(f[k], e[k])
 			}
-			if v <= atol+1e-5*math.Abs(v) {
+			if v <= 1e-14 && v <= atol+1e-5*math.Abs(v) {
 				v = 1
 			}
 			total += v

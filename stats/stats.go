@@ -231,7 +231,7 @@ func post(v, m, u float64) float64 {
 		return math.Inf(1)
 	case m > u, m <= atol+1e-5*m, math.Abs(u-m) <= atol+1e-6*m:
 		return 1
-	case v <= atol+1e-5*math.Abs(v):
+	case v <= 1e-14 && v <= atol+1e-5*math.Abs(v): // false for +Inf, as numpy's isclose
 		return 1
 	}
 	return v

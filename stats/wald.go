@@ -17,6 +17,9 @@ import (
 // N·T; p = min(1, 1/max_j M_j), history min(1, 1/M_j). For 0/1 data with
 // replacement this is Wald's likelihood ratio (Eta/T)^k ((U−Eta)/(U−T))^(j−k).
 //
+// A term that would be negative (when eta_j leaves [0, U], which the
+// alternative cannot produce) is 0: the alternative is refuted and M stays 0.
+//
 // Unlike SHANGRLA at commit 9d5db92, which applies a second running product
 // to M and does not clip p to 1, this is Wald's test: one product, p ≤ 1.
 type WaldSPRT struct {
@@ -72,7 +75,13 @@ func (s *waldStream) Add(x float64) error {
 	}
 	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
 	eta := nullMean(s.pop.N, s.neta, s.eta, s.sum, n)
-	s.prod.mul((x*eta/m + (u-x)*(u-eta)/(u-m)) / u)
+	term := (x*eta/m + (u-x)*(u-eta)/(u-m)) / u
+	if term < 0 {
+		// The alternative cannot produce x (eta_j outside [0, u]): the
+		// likelihood ratio is 0 from here on.
+		term = 0
+	}
+	s.prod.mul(term)
 	v := s.prod.value()
 	if m < 0 {
 		v = math.Inf(1)
