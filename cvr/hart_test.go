@@ -47,7 +47,9 @@ func hartFixture(archives bool) []File {
 	council := func(extra string, opts ...string) string {
 		return hartContestXML("City  Council", "c-council", extra, opts...)
 	}
-	measure := func(extra string, opts ...string) string { return hartContestXML("Measure A", "c-measure", extra, opts...) }
+	measure := func(extra string, opts ...string) string {
+		return hartContestXML("Measure A", "c-measure", extra, opts...)
+	}
 	a := hartSheet("guid-a", "7", "1", mayor("", hartOpt("Xi", "o-x", "100"), hartOpt("Yu", "o-y", "010"))+
 		council("<Undervotes>1</Undervotes>", hartOpt("Ann", "o-ann", "1"))+
 		measure("", hartOpt("Yes", "o-yes", "1")))
@@ -156,7 +158,7 @@ func TestHartErrors(t *testing.T) {
 		{"truncated", []File{BytesFile("s.xml", hartSheet("g", "1", "1", ok)[:200])}, []string{"s.xml line 1"}},
 		{"not a Cvr", []File{BytesFile("s.xml", []byte(`<?xml version="1.0"?><Other/>`))}, []string{"s.xml", "root element Other"}},
 		{"no xml", []File{BytesFile("scan.csv", []byte(hartScanCSV))}, []string{"no CVR XML files"}},
-		{"scan conflict", []File{BytesFile("scan.csv", []byte(hartScanCSV + `7,"SCAN-09","Election Day","Paper",1,"0104",1,"0007000101",0,"English",,"Scanned",,False,"x","guid-a"` + "\n")),
+		{"scan conflict", []File{BytesFile("scan.csv", []byte(hartScanCSV+`7,"SCAN-09","Election Day","Paper",1,"0104",1,"0007000101",0,"English",,"Scanned",,False,"x","guid-a"`+"\n")),
 			BytesFile("s.xml", hartSheet("guid-a", "1", "1", ok))}, []string{"scan.csv line 7", `CvrId "guid-a"`, "SCAN-09", "scan.csv line 3"}},
 	}
 	for _, tt := range tests {
