@@ -249,9 +249,17 @@ func (s *alphaStream) Add(x float64) error {
 		return checkObs("alpha_mart", x, u, n, s.pop.N)
 	}
 	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
-	eta := s.est.next(s.pop.N, n, s.sum, m, u)
+	var eta float64
+	switch s.est.kind {
+	case estConst:
+		eta = s.est.eta
+	case estFixed:
+		eta = nullMean(s.pop.N, s.est.neta, s.est.eta, s.sum, n)
+	default:
+		eta = s.est.next(s.pop.N, n, s.sum, m, u)
+	}
 	s.prod.mul((x*eta/m + (u-x)*(u-eta)/(u-m)) / u)
-	s.tail.record(post(s.prod.value(), m, u))
+	s.tail.record(s.g.post(s.prod.value(), m, u))
 	s.sum += x
 	if s.est.kind == estShrink {
 		s.est.w.add(x)

@@ -256,11 +256,16 @@ func (s *bettingStream) Add(x float64) error {
 		return checkObs("betting_mart", x, s.pop.U, n, s.pop.N)
 	}
 	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
-	lam := s.bet.next(n, m)
+	lam := s.bet.lam
+	if s.bet.kind != betConst {
+		lam = s.bet.next(n, m)
+	}
 	s.prod.mul(1 + lam*(x-m))
-	s.tail.record(post(s.prod.value(), m, s.pop.U))
+	s.tail.record(s.g.post(s.prod.value(), m, s.pop.U))
 	s.sum += x
-	s.bet.update(x, m)
+	if s.bet.kind != betConst {
+		s.bet.update(x, m)
+	}
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return nil
 }

@@ -25,8 +25,8 @@
 // Risk(x[:n]).P and Last() equals Risk(x[:n]).History[n-1].
 //
 // Sample sizes: [SampleSize] (the deterministic SHANGRLA estimate from a
-// fixed population), [ComparisonPopulation] (the population SHANGRLA builds
-// from error rates), [MonteCarlo] (simulated quantiles, parallel and
+// fixed population), [OverstatementPopulation] (the population SHANGRLA
+// builds from error rates), [MonteCarlo] (simulated quantiles, parallel and
 // deterministic for a seed), and the closed forms [KaplanMarkovSize],
 // [KaplanMarkovInitialSize], [BravoASN], [BravoSize] and [BravoRisk].
 //
@@ -49,7 +49,8 @@
 //     entry is 1 (SHANGRLA reports NaN or a negative number). After a NaN
 //     SHANGRLA's p is 1, and so is rlakit's.
 //   - [WaldSPRT] is Wald's test with one product and p = min(1, 1/max M);
-//     SHANGRLA multiplies twice and does not clip p.
+//     SHANGRLA multiplies twice and does not clip p. A term the alternative
+//     cannot produce is 0, and M_n is +Inf once the sample total exceeds N·T.
 //   - Where SHANGRLA crashes (kaplan_kolmogorov with N infinite,
 //     optimal_comparison with U = 1, shrink_trunc with a single observation,
 //     kaplan_wald with g outside [0, 1]) rlakit returns an error, except

@@ -94,7 +94,7 @@ func (s *mixStream) Add(x float64) error {
 		}
 	default:
 		for k, v := range f {
-			if a := math.Abs(v); e[k] != 0 || !(a <= 0x1p300 && a >= 0x1p-300) {
+			if e[k] != 0 || (math.Float64bits(v)>>52&0x7ff)-(1023-300) > 600 {
 				s.renorm(k)
 				v = math.Ldexp(f[k], e[k])
 			}

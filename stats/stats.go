@@ -122,7 +122,9 @@ func one() scaled { return scaled{f: 1} }
 
 func (s *scaled) mul(t float64) {
 	s.f *= t
-	if a := math.Abs(s.f); !(a <= 0x1p300 && a >= 0x1p-300) {
+	// The biased exponent leaves [1023-300, 1023+300]: |f| is outside
+	// about [2^-300, 2^301), or f is 0, infinite or NaN.
+	if (math.Float64bits(s.f)>>52&0x7ff)-(1023-300) > 600 {
 		s.renorm()
 	}
 }
@@ -146,10 +148,20 @@ func (s scaled) value() float64 {
 type guard struct {
 	xmax float64 // u(1 + 1e-9)
 	nmax int     // N, or MaxInt when N is infinite
+	mhi  float64 // below this (and above 1e-14) a null mean m is clear of 0 and u for post
+}
+
+// post is the per-draw adjustment (see post) with a fast path for the usual
+// case: m well inside (0, u) and v clear of 0.
+func (g guard) post(v, m, u float64) float64 {
+	if m > 1e-14 && m < g.mhi && v > 1e-14 {
+		return v
+	}
+	return post(v, m, u)
 }
 
 func newGuard(p Population) guard {
-	g := guard{xmax: p.U * (1 + 1e-9), nmax: math.MaxInt}
+	g := guard{xmax: p.U * (1 + 1e-9), nmax: math.MaxInt, mhi: p.U * (1 - 3e-6)}
 	if p.N > 0 {
 		g.nmax = p.N
 	}
