@@ -175,14 +175,20 @@ func (e *estState) next(N, n int, sum, m, u float64) float64 {
 	case estConst:
 		return e.eta
 	}
-	sd := 1.0
-	if n >= 2 {
-		sd = math.Max(math.Sqrt(e.w.m2/float64(n)), e.minsd)
-	}
 	dj := e.d + float64(n)
-	weighted := ((e.deta+sum)/dj + e.uf/sd) / (1 + e.f/sd)
+	weighted := (e.deta + sum) / dj
+	if e.f != 0 {
+		// With f = 0 the weights are exactly 0 and 1, so the standard
+		// deviation is not needed.
+		sd := 1.0
+		if n >= 2 {
+			sd = max(math.Sqrt(e.w.m2/float64(n)), e.minsd)
+		}
+		weighted = (weighted + e.uf/sd) / (1 + e.f/sd)
+	}
 	tol := e.c / math.Sqrt(dj)
-	return math.Min(e.umax-tol, math.Max(weighted, m*(1+eps)+tol))
+	// The builtin min and max propagate NaN, as numpy's minimum and maximum.
+	return min(e.umax-tol, max(weighted, m*(1+eps)+tol))
 }
 
 // welford is Welford's running mean and sum of squared deviations, updated

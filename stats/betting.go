@@ -180,7 +180,7 @@ func (b *betState) next(n int, m float64) float64 {
 	if b.grow != 0 && b.cgap != 0 {
 		c = b.c0 + b.cgap*(1-1/(1+b.grow*math.Sqrt(float64(n))))
 	}
-	return npMaximum(0, math.Min(c/m, lam))
+	return max(0, min(c/m, lam)) // NaN-propagating, as numpy
 }
 
 // update records draw x whose null mean was m.
@@ -192,14 +192,6 @@ func (b *betState) update(x, m float64) {
 	mu := b.w.mean
 	raw := (mu - m) / (b.w.popVar() + (m-mu)*(m-mu))
 	b.prevRaw = raw
-}
-
-// npMaximum is numpy's maximum: NaN if either argument is NaN.
-func npMaximum(a, b float64) float64 {
-	if math.IsNaN(a) || math.IsNaN(b) {
-		return math.NaN()
-	}
-	return math.Max(a, b)
 }
 
 // Name implements Test.
