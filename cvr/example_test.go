@@ -105,4 +105,3 @@ func ExampleTally_IRV() {
 	// round 2 [2 3 0] eliminated Ann
 	// round 3 [0 4 0] eliminated Ben
 }
-
