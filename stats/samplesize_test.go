@@ -155,3 +155,27 @@ func TestBravo(t *testing.T) {
 	_, err = BravoRisk(10, 10, 1, 1)
 	assert.ErrorIs(t, err, ErrInput)
 }
+
+// An explicit 0 in SHANGRLA's keyword arguments means 0, not the default.
+func TestSpecExplicitZero(t *testing.T) {
+	zero := 0.0
+	x := []float64{0.55, 0.5, 0.52, 0.55, 0.55, 0.4, 0.55}
+	u := 2 / 1.9
+	// error_rate_2 = 0.
+	test, err := Spec{Estim: "optimal_comparison", Population: Population{N: 100, U: u}, Options: Options{ErrorRate2: &zero}}.Build()
+	require.NoError(t, err)
+	got, err := test.Risk(x)
+	require.NoError(t, err)
+	want, err := Alpha{Population: Population{N: 100, U: u}, Estimator: OptimalComparison{ErrorRate2: 1e-300}}.Risk(x)
+	require.NoError(t, err)
+	assert.Equal(t, want, got) // 1 - 1e-300 rounds to 1, as 1 - 0 does
+	def, err := Alpha{Population: Population{N: 100, U: u}, Estimator: OptimalComparison{}}.Risk(x)
+	require.NoError(t, err)
+	assert.NotEqual(t, def, got, "0 must not select the default 1e-5")
+	// lam = 0: no bet, M = 1, p = 1.
+	test, err = Spec{Test: "betting_mart", Options: Options{Lam: &zero}}.Build()
+	require.NoError(t, err)
+	got, err = test.Risk([]float64{1, 1, 1, 1, 1, 1})
+	require.NoError(t, err)
+	assert.Equal(t, Result{P: 1, History: []float64{1, 1, 1, 1, 1, 1}}, got)
+}

@@ -1,6 +1,9 @@
 package stats
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Spec describes a test with the names of SHANGRLA's NonnegMean, for
 // programs that take SHANGRLA-style configurations (the "rla risk" command
@@ -45,14 +48,17 @@ func val(p *float64) float64 {
 	return *p
 }
 
-// nonzero returns *p, or def if p is nil; an explicit 0 becomes the smallest
-// value the type treats as set where 0 would select the default.
+// explicit returns *p, or 0 (the type's default) if p is nil. An explicit 0
+// becomes the smallest positive float64, which the types take as set and
+// which gives arithmetic identical to 0 where explicit is used: 1 − 2^-1074
+// rounds to 1 (error_rate_2), 1 + λ(x − m) to 1 (lam), and a tolerance of
+// at most 2^-1074 leaves normal numbers unchanged (c).
 func explicit(p *float64, name string) (float64, error) {
 	if p == nil {
 		return 0, nil
 	}
 	if *p == 0 {
-		return 0, fmt.Errorf("%s = 0 is not supported (0 selects the default)", name)
+		return math.SmallestNonzeroFloat64, nil
 	}
 	return *p, nil
 }

@@ -118,6 +118,9 @@ func (in riskInput) spec() (stats.Spec, error) {
 	if s.U, err = riskOptFloat("u", in.U, 1); err != nil {
 		return s, err
 	}
+	if !(s.T > 0) || !(s.U > 0) {
+		return s, fmt.Errorf("t = %v and u = %v must be positive", s.T, s.U)
+	}
 	if len(in.Kwargs) > 0 && string(in.Kwargs) != "null" {
 		if err := riskStrict(in.Kwargs, &s.Options); err != nil {
 			return s, fmt.Errorf("kwargs: %w", err)

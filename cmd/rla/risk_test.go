@@ -131,6 +131,8 @@ func TestRiskOutputAndErrors(t *testing.T) {
 		{"empty", ``, "no input"},
 		{"not JSON", `{"x": [1}`, "input:"},
 		{"kelly pop", `{"test": "betting_mart", "bet": "kelly_optimal", "kwargs": {"pop": [-1]}, "x": [1]}`, "pop[0] = -1"},
+		{"t zero", `{"t": 0, "x": [1]}`, "t = 0"},
+		{"explicit zero error rate is fine, u = 1 is not", `{"estim": "optimal_comparison", "kwargs": {"error_rate_2": 0}, "x": [1]}`, "u > 1"},
 		{"n mismatch", `{"n": 3, "x": [1]}`, "n = 3"},
 		{"kaplan_wald g", `{"test": "kaplan_wald", "kwargs": {"g": 2}, "x": [1]}`, "g = 2"},
 	} {

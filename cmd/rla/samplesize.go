@@ -172,6 +172,9 @@ func sampleSizeJSON(e *env) error {
 	if spec.U, err = riskOptFloat("test_u", in.TestU, 1); err != nil {
 		return err
 	}
+	if !(spec.T > 0) || !(spec.U > 0) {
+		return fmt.Errorf("t = %v and test_u = %v must be positive", spec.T, spec.U)
+	}
 	if len(in.TestKwargs) > 0 && string(in.TestKwargs) != "null" {
 		if err := riskStrict(in.TestKwargs, &spec.Options); err != nil {
 			return fmt.Errorf("test_kwargs: %w", err)
