@@ -54,7 +54,7 @@ type ShrinkTrunc struct {
 	// Eta is the prior guess of the mean, in (T, U]; 0 selects U(1−2^-52).
 	Eta float64
 	// C > 0 sets how far above the null mean eta_j must stay; 0 selects
-	// (Eta−T)/2 − 2^-52 (halved as SHANGRLA does if U−C < T+C).
+	// (Eta−T)/2 − 2^-52. If U−C < T+C, C becomes (U−C)/2, as in SHANGRLA.
 	C float64
 	// D > 0 is the weight of Eta, in draws; 0 selects 100.
 	D float64
@@ -122,9 +122,9 @@ func (e ShrinkTrunc) start(p Population) (estState, error) {
 	}
 	if s.c == 0 {
 		s.c = (s.eta-p.T)/2 - eps
-		if p.U-s.c < p.T+s.c {
-			s.c = (p.U - s.c) / 2
-		}
+	}
+	if p.U-s.c < p.T+s.c {
+		s.c = (p.U - s.c) / 2 // as SHANGRLA (it warns)
 	}
 	if s.d == 0 {
 		s.d = 100

@@ -78,8 +78,13 @@ func (s Spec) Build() (Test, error) {
 	}
 	finalOnly := o.RandomOrder != nil && !*o.RandomOrder
 	eta := val(o.Eta)
-	if o.Eta == nil && s.Estim == "" {
-		eta = p.T + (p.U-p.T)/2
+	if o.Eta == nil {
+		// SHANGRLA sets eta only when no estimator is given; the
+		// estimators and wald_sprt otherwise use u(1 − 2^-52).
+		eta = p.U * (1 - eps)
+		if s.Estim == "" {
+			eta = p.T + (p.U-p.T)/2
+		}
 	}
 	if o.Eta != nil && *o.Eta == 0 {
 		return nil, wrap(fmt.Errorf("eta = 0 is not a valid alternative mean"))
