@@ -94,9 +94,15 @@ func (s *mixStream) Add(x float64) error {
 		}
 	default:
 		for k, v := range f {
-			if e[k] != 0 || (math.Float64bits(v)>>52&0x7ff)-(1023-300) > 600 {
+			if (math.Float64bits(v)>>52&0x7ff)-(1023-300) > 600 && v != 0 {
 				s.renorm(k)
-				v = math.Ldexp(f[k], e[k])
+			}
+			if e[k] != 0 {
+				if e[k] < -400 {
+					v = 0 // below 2^-100: "vanished", so 1 below, as its exact value would be
+				} else {
+					v = math.Ldexp(f[k], e[k])
+				}
 			}
 			if v <= 1e-14 && v <= atol+1e-5*math.Abs(v) {
 				v = 1
