@@ -2,6 +2,7 @@ package stats
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -325,7 +326,7 @@ func KaplanMarkovInitialSize(margin, alpha, gamma float64, rates Discrepancies) 
 
 // ErrNoFiniteSize means that no sample smaller than the population is
 // expected to confirm the outcome: count everything.
-var ErrNoFiniteSize = fmt.Errorf("no finite sample size: a full count is needed")
+var ErrNoFiniteSize = errors.New("no finite sample size: a full count is needed")
 
 func checkSuperSimple(margin, alpha, gamma float64) (float64, error) {
 	if gamma == 0 {

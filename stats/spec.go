@@ -22,23 +22,23 @@ type Spec struct {
 	Options Options `json:"kwargs"`
 }
 
-// Options holds SHANGRLA's keyword arguments. A nil pointer leaves the
-// default.
+// Options holds SHANGRLA's keyword arguments (its "kwargs"); a nil field
+// keeps the default. See the types they configure for meanings and ranges.
 type Options struct {
-	Eta         *float64  `json:"eta"`
-	C           *float64  `json:"c"`
-	D           *float64  `json:"d"`
-	F           *float64  `json:"f"`
-	MinSD       *float64  `json:"minsd"`
-	Lam         *float64  `json:"lam"`
-	G           *float64  `json:"g"`
-	RandomOrder *bool     `json:"random_order"`
-	CGrapa0     *float64  `json:"c_grapa_0"`
-	CGrapaMax   *float64  `json:"c_grapa_max"`
-	CGrapaGrow  *float64  `json:"c_grapa_grow"`
-	Pop         []float64 `json:"pop"`
-	ErrorRate2  *float64  `json:"error_rate_2"`
-	Lams        []float64 `json:"lams"`
+	Eta         *float64  `json:"eta"`          // alternative or prior mean (all estimators, wald_sprt)
+	C           *float64  `json:"c"`            // ShrinkTrunc.C
+	D           *float64  `json:"d"`            // ShrinkTrunc.D
+	F           *float64  `json:"f"`            // ShrinkTrunc.F
+	MinSD       *float64  `json:"minsd"`        // ShrinkTrunc.MinSD
+	Lam         *float64  `json:"lam"`          // FixedBet.Lam, AGRAPA.Lam
+	G           *float64  `json:"g"`            // G of the Kaplan tests
+	RandomOrder *bool     `json:"random_order"` // false: FinalOnly of the Kaplan tests
+	CGrapa0     *float64  `json:"c_grapa_0"`    // AGRAPA.C0
+	CGrapaMax   *float64  `json:"c_grapa_max"`  // AGRAPA.CMax
+	CGrapaGrow  *float64  `json:"c_grapa_grow"` // AGRAPA.Grow
+	Pop         []float64 `json:"pop"`          // KellyOptimal.Pop
+	ErrorRate2  *float64  `json:"error_rate_2"` // OptimalComparison.ErrorRate2
+	Lams        []float64 `json:"lams"`         // MixBetting.Lams
 }
 
 func val(p *float64) float64 {

@@ -21,8 +21,10 @@ type Test interface {
 }
 
 // Stream is the sequential form of a Test: it takes one observation at a
-// time and reports the p-value of the sample so far. A Stream is not safe for
-// concurrent use.
+// time and reports the p-value of the sample so far, so an audit continues
+// round after round without recomputing. Its state is in memory; to resume
+// in another process, replay the recorded observations into a new Stream
+// (the result is bit-identical). A Stream is not safe for concurrent use.
 type Stream interface {
 	// Add takes the next observation. A NaN, an infinity or a value outside
 	// [0, U] is an error and leaves the stream unchanged.
