@@ -1,0 +1,320 @@
+package margin
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+
+	"github.com/rlakit/rlakit/cvr"
+)
+
+// Meter reads cards once and accumulates, for every assertion at once, how
+// many cards have assorter value 0, 1/2 and u_A. With card-style data
+// (useStyle) an assertion counts only the cards that hold its contest;
+// without it every card counts, a card without the contest as 1/2.
+// Phantom cards count through their votes: give a phantom the contests it
+// may hold, with no selections (SHANGRLA's phantoms carry {contest: {}}).
+//
+// Counts are exact integers, so means and margins are exact rationals
+// (ExactMean, ExactMargin). Mean and Margin round them once, to the
+// nearest float64; for the assorters whose values are multiples of 1/2
+// (all but a supermajority's) this equals numpy's pairwise mean, which
+// SHANGRLA's set_margin_from_cvrs uses, bit for bit, since every partial sum
+// is then exact. For a supermajority numpy's sum of the values 1/(2f) is
+// rounded at each step and can differ from the exact mean in the last bits.
+//
+// A Meter is not safe for concurrent use; give each goroutine its own and
+// Merge them.
+type Meter struct {
+	asrts     []*Assertion
+	useStyle  bool
+	byContest [][]int32 // assertion indexes by contest index
+	ranked    []bool    // by contest index
+	counts    [][3]int64
+	total     int64 // cards read
+}
+
+// NewMeter returns a Meter for the assertions asrts (indexes into asrts
+// name them in the other methods).
+func NewMeter(asrts []*Assertion, useStyle bool) *Meter {
+	m := &Meter{asrts: asrts, useStyle: useStyle, counts: make([][3]int64, len(asrts))}
+	for i, a := range asrts {
+		ci := int(a.Contest)
+		for len(m.byContest) <= ci {
+			m.byContest = append(m.byContest, nil)
+			m.ranked = append(m.ranked, false)
+		}
+		m.byContest[ci] = append(m.byContest[ci], int32(i))
+		m.ranked[ci] = m.ranked[ci] || a.ranked
+	}
+	return m
+}
+
+// Add reads one card's votes.
+func (m *Meter) Add(v cvr.Votes) {
+	m.total++
+	for cv := range v.All() {
+		ci := int(cv.Contest)
+		if ci >= len(m.byContest) {
+			continue
+		}
+		idx := m.byContest[ci]
+		if m.ranked[ci] {
+			var buf [16]cvr.ChoiceIndex
+			prefs, ok := readRanking(cv, buf[:0])
+			for _, i := range idx {
+				m.counts[i][m.asrts[i].rankedLevel(prefs, ok)]++
+			}
+			continue
+		}
+		for _, i := range idx {
+			m.counts[i][m.asrts[i].level(cv)]++
+		}
+	}
+}
+
+// Merge adds the counts of o, a Meter over other cards with the same
+// assertions and style setting.
+func (m *Meter) Merge(o *Meter) error {
+	if len(o.asrts) != len(m.asrts) || o.useStyle != m.useStyle {
+		return errors.New("margin: Merge: meters of different assertions or style settings")
+	}
+	for i := range m.asrts {
+		if m.asrts[i] != o.asrts[i] {
+			return errors.New("margin: Merge: meters of different assertions")
+		}
+		for l := range 3 {
+			m.counts[i][l] += o.counts[i][l]
+		}
+	}
+	m.total += o.total
+	return nil
+}
+
+// Counts returns how many cards assertion i counts with assorter value 0,
+// 1/2 and u_A.
+func (m *Meter) Counts(i int) (zero, half, upper int64) {
+	c := m.counts[i]
+	if !m.useStyle {
+		c[levelHalf] = m.total - c[levelZero] - c[levelUpper]
+	}
+	return c[levelZero], c[levelHalf], c[levelUpper]
+}
+
+// Cards returns the number of cards assertion i counts: those holding its
+// contest with card-style data, all cards read without.
+func (m *Meter) Cards(i int) int64 {
+	z, h, u := m.Counts(i)
+	return z + h + u
+}
+
+// ExactMean returns the exact mean of assertion i's assorter over the cards
+// it counts, (n_{1/2}/2 + n_u·u_A)/n, where for a supermajority
+// u_A = 1/(2f) is taken exactly, f being the decimal share (0.6 is 3/5).
+func (m *Meter) ExactMean(i int) (*big.Rat, error) {
+	a := m.asrts[i]
+	_, h, u := m.Counts(i)
+	n := m.Cards(i)
+	if n == 0 {
+		return nil, fmt.Errorf("margin: contest %q: assertion %s: no cards hold the contest", a.ContestID, a.Name)
+	}
+	sum := new(big.Rat).SetFrac64(h, 2)
+	sum.Add(sum, new(big.Rat).Mul(big.NewRat(u, 1), a.exactUpper()))
+	return sum.Quo(sum, big.NewRat(n, 1)), nil
+}
+
+// exactUpper is u_A as an exact rational: 1/(2f), f being the shortest
+// decimal that the float64 share rounds to (0.6 is 3/5), as people write it.
+func (a *Assertion) exactUpper() *big.Rat {
+	if a.Kind != Supermajority {
+		return big.NewRat(1, 1)
+	}
+	f, ok := new(big.Rat).SetString(strconv.FormatFloat(a.Share, 'g', -1, 64))
+	if !ok { // unreachable for a finite share
+		f = new(big.Rat).SetFloat64(a.Share)
+	}
+	return f.Inv(f.Mul(f, big.NewRat(2, 1)))
+}
+
+// ExactMargin returns 2·ExactMean − 1, the exact diluted margin.
+func (m *Meter) ExactMargin(i int) (*big.Rat, error) {
+	mean, err := m.ExactMean(i)
+	if err != nil {
+		return nil, err
+	}
+	mean.Mul(mean, big.NewRat(2, 1))
+	return mean.Sub(mean, big.NewRat(1, 1)), nil
+}
+
+// Mean returns ExactMean rounded to the nearest float64.
+func (m *Meter) Mean(i int) (float64, error) {
+	mean, err := m.ExactMean(i)
+	if err != nil {
+		return 0, err
+	}
+	f, _ := mean.Float64()
+	return f, nil
+}
+
+// Margin returns the diluted margin v = 2·mean − 1 of assertion i, computed
+// as SHANGRLA does (Stark 2020, section 3.2: 2·Mean − 1 in floating point).
+func (m *Meter) Margin(i int) (float64, error) {
+	mean, err := m.Mean(i)
+	if err != nil {
+		return 0, err
+	}
+	return 2*mean - 1, nil
+}
+
+// Total returns the sum of assertion a's assorter over cards cards from the
+// contest's counts votes (by ChoiceIndex), exactly: for a pairwise
+// assorter (T_W − T_L + cards)/2, for a supermajority
+// T_W/(2f) + (cards − V)/2 with V = Σ votes, the cards with one valid vote
+// (Stark 2020, sections 2.1 and 2.3). cards is the number of cards the
+// assorter averages over: those holding the contest, or all cards without
+// card-style data. IRV assorters need the ballots, not counts: use a Meter.
+func (a *Assertion) Total(votes []int64, cards int64) (*big.Rat, error) {
+	where := func(format string, args ...any) error {
+		return fmt.Errorf("margin: contest %q: assertion %s: "+format, append([]any{a.ContestID, a.Name}, args...)...)
+	}
+	if cards <= 0 {
+		return nil, where("%d cards", cards)
+	}
+	var valid int64
+	for i, v := range votes {
+		if v < 0 || v > cards {
+			return nil, where("choice %d has %d votes on %d cards", i, v, cards)
+		}
+		valid += v
+	}
+	switch a.Kind {
+	case Pairwise:
+		if int(a.Winner) >= len(votes) || int(a.Loser) >= len(votes) {
+			return nil, where("counts for %d choices lack the winner or the loser", len(votes))
+		}
+		return big.NewRat(votes[a.Winner]-votes[a.Loser]+cards, 2), nil
+	case Supermajority:
+		if int(a.Winner) >= len(votes) {
+			return nil, where("counts for %d choices lack the winner", len(votes))
+		}
+		if valid > cards {
+			return nil, where("%d valid votes on %d cards of a vote-for-1 contest", valid, cards)
+		}
+		t := new(big.Rat).Mul(big.NewRat(votes[a.Winner], 1), a.exactUpper())
+		return t.Add(t, big.NewRat(cards-valid, 2)), nil
+	}
+	return nil, where("%v assorters need the ballots, not counts", a.Kind)
+}
+
+// Diluted returns the diluted margin from reported counts, exactly:
+// v = 2·Total/cards − 1, that is (T_W − T_L)/cards for a pairwise assorter
+// and (T_W/f − V)/cards for a supermajority. The latter is the value
+// consistent with the assorter; SHANGRLA's find_margin_from_tally returns
+// q(T_W/(cards·f) − 1) instead (RISK.md, Decisions).
+func (a *Assertion) Diluted(votes []int64, cards int64) (*big.Rat, error) {
+	t, err := a.Total(votes, cards)
+	if err != nil {
+		return nil, err
+	}
+	t.Mul(t, big.NewRat(2, cards))
+	return t.Sub(t, big.NewRat(1, 1)), nil
+}
+
+// AuditType is the kind of audit an assertion is tested in, by SHANGRLA's
+// name.
+type AuditType string
+
+// The audit types.
+const (
+	CardComparison AuditType = "CARD_COMPARISON"
+	Polling        AuditType = "POLLING"
+	// ONEAudit behaves as CardComparison, with pool means standing in for
+	// the CVRs of pooled cards (Stark 2023).
+	ONEAudit AuditType = "ONEAUDIT"
+)
+
+// TestUpper returns the upper bound of the values the risk function sees
+// for assertion a with diluted margin v: u_A for a polling audit, and
+// 2/(2 − v/u_A) (the overstatement assorter's bound, Stark 2020, section
+// 3.2) for a comparison audit.
+func (t AuditType) TestUpper(a *Assertion, v float64) (float64, error) {
+	switch t {
+	case Polling:
+		return a.upper, nil
+	case CardComparison, ONEAudit:
+		d := 2 - v/a.upper
+		if !finite(v) || !(d > 0) {
+			return 0, fmt.Errorf("margin: contest %q: assertion %s: margin %v gives no overstatement assorter (2 − v/u_A = %v)", a.ContestID, a.Name, v, d)
+		}
+		return 2 / d, nil
+	}
+	return 0, fmt.Errorf("margin: unknown audit type %q (want CARD_COMPARISON, POLLING or ONEAUDIT)", t)
+}
+
+// numpy's pairwise summation constants (numpy/core/src/umath/loops_utils.h:
+// PW_BLOCKSIZE) and the ufunc buffer size over which a reduction of a long
+// array is split (NPY_BUFSIZE).
+const (
+	pwBlock  = 128
+	npBufLen = 8192
+)
+
+// PairwiseSum returns the sum of x exactly as numpy 1.24's np.sum (and so
+// np.mean, Σ/n) computes it for a contiguous float64 array: the array is
+// reduced in buffers of 8,192 values, added in order, and each buffer is
+// summed by numpy's pairwise_sum (eight running accumulators over blocks of
+// at most 128 values, halves otherwise, split at a multiple of 8). SHANGRLA's
+// margins are np.mean of assorter values.
+func PairwiseSum(x []float64) float64 {
+	s := 0.0
+	for len(x) > 0 {
+		n := min(len(x), npBufLen)
+		s += pairwise(x[:n])
+		x = x[n:]
+	}
+	return s
+}
+
+func pairwise(a []float64) float64 {
+	n := len(a)
+	switch {
+	case n < 8:
+		s := 0.0
+		for _, v := range a {
+			s += v
+		}
+		return s
+	case n <= pwBlock:
+		var r [8]float64
+		copy(r[:], a[:8])
+		i := 8
+		for ; i < n-n%8; i += 8 {
+			r[0] += a[i]
+			r[1] += a[i+1]
+			r[2] += a[i+2]
+			r[3] += a[i+3]
+			r[4] += a[i+4]
+			r[5] += a[i+5]
+			r[6] += a[i+6]
+			r[7] += a[i+7]
+		}
+		s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+		for ; i < n; i++ {
+			s += a[i]
+		}
+		return s
+	}
+	n2 := n / 2
+	n2 -= n2 % 8
+	return pairwise(a[:n2]) + pairwise(a[n2:])
+}
+
+// PairwiseMean returns np.mean(x), PairwiseSum(x)/len(x); an empty x is an
+// error (numpy would return NaN).
+func PairwiseMean(x []float64) (float64, error) {
+	if len(x) == 0 {
+		return 0, errors.New("margin: mean of no values")
+	}
+	return PairwiseSum(x) / float64(len(x)), nil
+}
