@@ -188,7 +188,7 @@ func readHart(e *Election, files []File, opt Options) iter.Seq2[Card, error] {
 			switch low := strings.ToLower(f.Name); {
 			case hartXMLName(f.Name):
 				xmls = append(xmls, f)
-				if z, _, ok := strings.Cut(f.Name, ".zip:"); ok {
+				if z := hartArchive(f.Name); z != "" {
 					zips[z] = true
 				}
 			case strings.HasSuffix(low, ".csv"):
@@ -250,6 +250,17 @@ func readHart(e *Election, files []File, opt Options) iter.Seq2[Card, error] {
 }
 
 var errStopHart = errors.New("cvr: stopped")
+
+// hartArchive returns the name, without folder and extension, of the ZIP
+// archive holding the file named name ("dir/TAB1.zip:x.xml" gives "TAB1"),
+// or "" for a file outside an archive.
+func hartArchive(name string) string {
+	i := strings.Index(strings.ToLower(name), ".zip:")
+	if i < 0 {
+		return ""
+	}
+	return path.Base(strings.ReplaceAll(name[:i], `\`, "/"))
+}
 
 type hartKey struct {
 	batch          BatchKey
@@ -481,8 +492,7 @@ func (r *hartReader) card(file string, cv *hartCvr, c *Card) error {
 		c.Batch.Tabulator, c.ImprintedID, c.CountingGroup = s.workstation, s.unique, s.group
 	}
 	if r.byZip {
-		z, _, _ := strings.Cut(file, ".zip:")
-		c.Batch.Tabulator = path.Base(strings.ReplaceAll(z, `\`, "/"))
+		c.Batch.Tabulator = hartArchive(file)
 	}
 	for i := range cv.Contests {
 		ct := &cv.Contests[i]
