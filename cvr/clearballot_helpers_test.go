@@ -4,9 +4,14 @@ package cvr
 // readers.
 
 import (
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // sharedRealDir holds the sample files collected for the project
@@ -105,4 +110,54 @@ func fuzzRead(t *testing.T, format string, files ...File) {
 			}
 		}
 	}
+}
+
+// TestVendorDetectDisjoint runs the Detect functions of the ES&S, Hart,
+// Clear Ballot and NIST formats on every shared sample file: each file is
+// claimed by its own format only, and the other vendors' files (Dominion,
+// manifests) by none of them.
+func TestVendorDetectDisjoint(t *testing.T) {
+	root := sharedFile(t, ".")
+	mine := []string{"ess", "hart", "clearballot", "nist-json", "nist-xml"}
+	want := func(rel string) string {
+		switch dir, _, _ := strings.Cut(rel, "/"); {
+		case dir == "nist-cdf" && strings.HasSuffix(rel, ".json"):
+			return "nist-json"
+		case dir == "nist-cdf":
+			return "nist-xml"
+		case dir == "ess", dir == "clearballot", dir == "hart":
+			return dir
+		}
+		return ""
+	}
+	n := 0
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".md") {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		head := make([]byte, 4096)
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		k, _ := io.ReadFull(f, head)
+		f.Close()
+		var claimed []string
+		for _, name := range mine {
+			fm, _ := LookupFormat(name)
+			if fm.Detect(p, head[:k]) {
+				claimed = append(claimed, name)
+			}
+		}
+		if w := want(rel); w != "" {
+			assert.Equal(t, []string{w}, claimed, rel)
+		} else {
+			assert.Empty(t, claimed, rel)
+		}
+		n++
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Greater(t, n, 50)
 }
