@@ -219,6 +219,7 @@ type essReader struct {
 	opt     Options
 	ballots map[string]*essBallot // by Cast Vote Record number
 	strs    map[string]string     // interned batch, tabulator and group names
+	seen    map[string]bool       // card IDs read, when there is no ballots file
 	padded  int
 }
 
@@ -429,7 +430,10 @@ func (r *essReader) readCVRs(f *essFile, yield func(Card, error) bool) bool {
 		noBatch bool
 	)
 	if len(r.ballots) == 0 {
-		seen = map[string]bool{}
+		if r.seen == nil {
+			r.seen = map[string]bool{}
+		}
+		seen = r.seen
 		_, hasBatch := f.col["batch"]
 		_, hasTab := f.col["tabulator cvr"]
 		if !hasBatch || !hasTab {

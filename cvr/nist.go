@@ -374,13 +374,14 @@ func (r *nistReader) learnCVR(file, where string, cv *nistCVR) error {
 			s := &ct.CVRContestSelection[k]
 			kw := cw + r.step("CVRContestSelection", k)
 			sid := s.ContestSelectionId.s()
-			writeIn := false
+			writeIn, counted := false, false
 			for p := range s.SelectionPosition {
 				pos := &s.SelectionPosition[p]
 				writeIn = writeIn || pos.CVRWriteIn != nil
 				if !pos.counts() {
 					continue
 				}
+				counted = true
 				rank, ok := nistRank(s, pos)
 				if !ok {
 					return fmt.Errorf("cvr: %s %s/Rank: %q is not a rank 1..%d", file, kw+r.step("SelectionPosition", p), firstNonEmpty(string(s.Rank), string(pos.Rank)), MaxRanks)
@@ -391,10 +392,14 @@ func (r *nistReader) learnCVR(file, where string, cv *nistCVR) error {
 				l.maxRank = max(l.maxRank, rank)
 			}
 			if sid == "" {
-				if !writeIn {
+				switch {
+				case writeIn:
+					sid = nistWriteIn
+				case counted:
 					return fmt.Errorf("cvr: %s %s/ContestSelectionId: empty, and no CVRWriteIn", file, kw)
+				default:
+					continue // nothing to count, nothing to name
 				}
-				sid = nistWriteIn
 			}
 			if !l.selSeen[sid] {
 				l.selSeen[sid] = true
@@ -628,6 +633,11 @@ func (r *nistReader) contest(file, cw string, ct *nistCVRContest, c *Card) error
 		kw := cw + r.step("CVRContestSelection", k)
 		sid := s.ContestSelectionId.s()
 		if sid == "" {
+			// The first pass let through only write-ins and selections
+			// with no position to count.
+			if !slices.ContainsFunc(s.SelectionPosition, func(p nistPosition) bool { return p.CVRWriteIn != nil }) {
+				continue
+			}
 			sid = r.writeIns[ci]
 		}
 		ch, ok := contest.ChoiceByID(sid)

@@ -280,6 +280,8 @@ func TestNISTErrors(t *testing.T) {
 		{"json wrong type", "nist-json", cvrJSON(`{"CVRSnapshot": {"CVRContest": {"ContestId": {"a": 1}}}}`), []string{"r.json /CVR/0", "want a string or number"}},
 		{"json syntax", "nist-json", `{"CVR": [{"UniqueId": "1",, }]}`, []string{"r.json", "/CVR/0"}},
 		{"json not an object", "nist-json", `[1, 2]`, []string{"r.json", "want an object"}},
+		{"json no selection id", "nist-json", cvrJSON(`{"CVRSnapshot": {"CVRContest": {"ContestId": "c", "CVRContestSelection": {"SelectionPosition": {"HasIndication": "yes"}}}}}`),
+			[]string{"r.json /CVR/0/CVRSnapshot/0/CVRContest/0/CVRContestSelection/0/ContestSelectionId", "empty, and no CVRWriteIn"}},
 		{"json no snapshot", "nist-json", cvrJSON(`{"UniqueId": "1"}`), []string{"r.json /CVR/0", "no CVRSnapshot"}},
 		{"json ranked and not", "nist-json", cvrJSON(`{"CVRSnapshot": {"CVRContest": {"ContestId": "c", "CVRContestSelection": [{"ContestSelectionId": "a", "Rank": 1, "SelectionPosition": {}}, {"ContestSelectionId": "b", "SelectionPosition": {}}]}}}`),
 			[]string{"r.json /CVR/0/CVRSnapshot/0/CVRContest/0/CVRContestSelection/1", "no Rank in a ranked contest"}},
@@ -306,6 +308,22 @@ func TestNISTErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestNISTSelectionWithoutID(t *testing.T) {
+	// A selection naming no ContestSelectionId with nothing to count is
+	// passed over; the contest is on the card with no vote.
+	data := `{"CVR": {"UniqueId": "1", "CVRSnapshot": {"CVRContest": {"ContestId": "c", "CVRContestSelection": {"SelectionPosition": {"HasIndication": "no"}}}}},
+ "Election": {"Contest": {"@id": "c", "ContestSelection": {"@id": "a"}}}}`
+	e, cards, warnings, err := readBytes("nist-json", BytesFile("r.json", []byte(data)))
+	require.NoError(t, err)
+	assert.Empty(t, warnings)
+	require.Equal(t, 1, cards.Len())
+	cv, ok := cards.Card(0).Votes.Get(0)
+	require.True(t, ok)
+	assert.Equal(t, Undervote, cv.Flags)
+	assert.Equal(t, 0, cv.Len())
+	assert.Len(t, e.Contest(0).Choices, 1)
 }
 
 func TestNISTDetect(t *testing.T) {
