@@ -3,7 +3,6 @@ package cvr
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -101,10 +100,7 @@ func readDominionCSVFile(e *Election, f File, opt Options, yield func(Card, erro
 		return yield(Card{}, fmt.Errorf("cvr: %s: %w", f.Name, err)) && false
 	}
 	defer rc.Close()
-	cr := csv.NewReader(newUTF8Stream(rc))
-	cr.LazyQuotes = true
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
+	cr := newCSVScan(newUTF8Stream(rc))
 	d := &dcReader{file: f.Name, opt: opt}
 	if err := d.header(e, cr); err != nil {
 		return yield(Card{}, err) && false
@@ -121,71 +117,65 @@ func readDominionCSVFile(e *Election, f File, opt Options, yield func(Card, erro
 		lastStyle, lastGr string
 		lastPrec          string
 	)
+	// pick returns cell c as a string, reusing the last one when equal, so
+	// that a batch's cards share one string per attribute.
+	pick := func(rec [][]byte, c int, last *string) string {
+		if c < 0 {
+			return ""
+		}
+		if v := dcUnequalBytes(rec[c]); string(v) != *last {
+			*last = string(v)
+		}
+		return *last
+	}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return true
 		}
-		line, _ := cr.FieldPos(0)
+		line := cr.start
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return yield(Card{}, fmt.Errorf("cvr: %s line %d: %w", f.Name, pe.Line, pe.Err)) && false
-			}
 			return yield(Card{}, fmt.Errorf("cvr: %s line %d: %w", f.Name, line, err)) && false
 		}
-		if dcBlank(rec) {
+		if dcBlankBytes(rec) {
 			continue
 		}
-		if dcRedacted(rec, d.first) {
+		if dcRedactedBytes(rec, d.first) {
 			opt.warn(f.Name, fmt.Sprintf("line %d", line), "redaction row %q holds pooled totals, not a card; skipped", rec[0])
 			continue
 		}
 		if len(rec) < ncols {
-			// Trailing empty cells may be cut off; anything else is short.
 			return yield(Card{}, fmt.Errorf("cvr: %s line %d: %d cells, header has %d", f.Name, line, len(rec), ncols)) && false
 		}
-		tab, bat, recID := dcUnequal(rec[tabC]), dcUnequal(rec[batC]), dcUnequal(rec[recC])
-		if tab == "" || bat == "" || recID == "" {
+		tab, bat, recID := dcUnequalBytes(rec[tabC]), dcUnequalBytes(rec[batC]), dcUnequalBytes(rec[recC])
+		if len(tab) == 0 || len(bat) == 0 || len(recID) == 0 {
 			return yield(Card{}, fmt.Errorf("cvr: %s line %d: field TabulatorNum, BatchId or RecordId is empty", f.Name, line)) && false
 		}
-		if tab != lastTab {
-			lastTab = strings.Clone(tab) // rec's strings share one allocation per line
+		if string(tab) != lastTab {
+			lastTab = string(tab)
 		}
-		if bat != lastBat {
-			lastBat = strings.Clone(bat)
+		if string(bat) != lastBat {
+			lastBat = string(bat)
 		}
 		idBuf = append(append(append(append(append(idBuf[:0], tab...), '-'), bat...), '-'), recID...)
-		imp := ""
+		var imp []byte
 		if impC >= 0 {
-			imp = dcUnequal(rec[impC])
+			imp = dcUnequalBytes(rec[impC])
 		}
-		if imp == "" && uviC >= 0 {
-			imp = dcUnequal(rec[uviC])
+		if len(imp) == 0 && uviC >= 0 {
+			imp = dcUnequalBytes(rec[uviC])
 		}
-		var id string
-		if imp == string(idBuf) {
-			id = strings.Clone(imp)
-			imp = id
-		} else {
-			id = string(idBuf)
-			imp = strings.Clone(imp)
+		id := string(idBuf)
+		impS := id
+		if !bytes.Equal(imp, idBuf) {
+			impS = string(imp)
 		}
-		pos, _ := strconv.Atoi(recID)
-		pick := func(c int, last *string) string {
-			if c < 0 {
-				return ""
-			}
-			if v := dcUnequal(rec[c]); v != *last {
-				*last = strings.Clone(v)
-			}
-			return *last
-		}
+		pos, _ := parseIntBytes(recID)
 		card.Votes.Reset()
 		card = Card{
 			ID: id, Batch: BatchKey{Jurisdiction: opt.Jurisdiction, Tabulator: lastTab, Batch: lastBat},
-			Position: pos, ImprintedID: imp,
-			BallotStyle: pick(styleC, &lastStyle), CountingGroup: pick(groupC, &lastGr), Precinct: pick(precC, &lastPrec),
+			Position: int(pos), ImprintedID: impS,
+			BallotStyle: pick(rec, styleC, &lastStyle), CountingGroup: pick(rec, groupC, &lastGr), Precinct: pick(rec, precC, &lastPrec),
 			Votes: card.Votes,
 		}
 		if err := d.votes(e, &card, rec); err != nil {
@@ -206,6 +196,41 @@ func (d *dcReader) col(names ...string) int {
 	return -1
 }
 
+func dcBlankBytes(rec [][]byte) bool {
+	for _, b := range rec {
+		if len(bytes.TrimSpace(b)) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// dcUnequalBytes is dcUnequal on a cell's bytes.
+func dcUnequalBytes(b []byte) []byte {
+	if len(b) >= 3 && b[0] == '=' && b[1] == '"' && b[len(b)-1] == '"' {
+		b = b[2 : len(b)-1]
+	}
+	return bytes.TrimSpace(b)
+}
+
+func dcRedactedBytes(rec [][]byte, first int) bool {
+	c0 := dcUnequalBytes(rec[0])
+	if len(c0) == 0 || hasPrefixFold(c0, "redacted") || hasPrefixFold(c0, "rcv redacted") {
+		return true
+	}
+	if first < len(rec) {
+		switch v := bytes.TrimSpace(rec[first]); {
+		case bytes.EqualFold(v, []byte("redacted")), string(v) == "X", string(v) == "x", string(v) == "*":
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
+}
+
 func dcBlank(rec []string) bool {
 	for _, s := range rec {
 		if strings.TrimSpace(s) != "" {
@@ -215,35 +240,22 @@ func dcBlank(rec []string) bool {
 	return true
 }
 
-// dcRedacted reports a Colorado redaction row: its first cell says
-// "Redacted..." or "RCV Redacted...", or it has no card identity, or its
-// first vote cell is "redacted", "X" or "*" (rlauxe's list).
-func dcRedacted(rec []string, first int) bool {
-	c0 := strings.ToLower(dcUnequal(rec[0]))
-	if strings.HasPrefix(c0, "redacted") || strings.HasPrefix(c0, "rcv redacted") || c0 == "" {
-		return true
-	}
-	if first < len(rec) {
-		switch strings.ToLower(strings.TrimSpace(rec[first])) {
-		case "redacted", "x", "*":
-			return true
-		}
-	}
-	return false
-}
-
 // header reads the four header rows and interns the contests and choices.
-func (d *dcReader) header(e *Election, cr *csv.Reader) error {
+// A row with Colorado's redaction marks is not a header row, so it ends
+// the header early and is reported as such.
+func (d *dcReader) header(e *Election, cr *csvScan) error {
 	var rows [4][]string
 	for i := range rows {
 		rec, err := cr.Read()
 		if err != nil {
 			if err == io.EOF {
-				return fmt.Errorf("cvr: %s line %d: want 4 header rows, the file ends after %d", d.file, i+1, i)
+				return fmt.Errorf("cvr: %s line %d: want 4 header rows, the file ends after %d", d.file, cr.line, i)
 			}
-			return fmt.Errorf("cvr: %s line %d: %w", d.file, i+1, err)
+			return fmt.Errorf("cvr: %s line %d: %w", d.file, cr.start, err)
 		}
-		rows[i] = append([]string(nil), rec...)
+		for _, b := range rec {
+			rows[i] = append(rows[i], string(b))
+		}
 	}
 	if e.Name == "" {
 		e.Name = strings.Map(func(r rune) rune {
@@ -346,7 +358,7 @@ func (d *dcReader) header(e *Election, cr *csv.Reader) error {
 }
 
 // votes decodes the vote cells of one row into c.Votes.
-func (d *dcReader) votes(e *Election, c *Card, rec []string) error {
+func (d *dcReader) votes(e *Election, c *Card, rec [][]byte) error {
 	cells := rec[d.first:]
 	for k := range d.contests {
 		ct := &d.contests[k]
@@ -355,7 +367,7 @@ func (d *dcReader) votes(e *Election, c *Card, rec []string) error {
 		}
 		onCard := false
 		for _, s := range cells[ct.first:ct.end] {
-			if s != "" {
+			if len(s) != 0 {
 				onCard = true
 				break
 			}
@@ -366,7 +378,7 @@ func (d *dcReader) votes(e *Election, c *Card, rec []string) error {
 		c.Votes.Begin(ct.index, 0)
 		n := 0
 		for col := ct.first; col < ct.end; col++ {
-			switch s := cells[col]; s {
+			switch s := cells[col]; string(s) {
 			case "1":
 				n++
 				if !c.Votes.Select(Selection{Choice: d.cols[col].choice, Rank: d.cols[col].rank}) {
@@ -374,7 +386,7 @@ func (d *dcReader) votes(e *Election, c *Card, rec []string) error {
 				}
 			case "0", "":
 			default:
-				v := dcUnequal(s)
+				v := string(dcUnequalBytes(s))
 				if v == "0" || v == "" {
 					continue
 				}

@@ -1,0 +1,138 @@
+package cvr
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// csvScan splits CSV records without allocating: the fields are views into
+// one reused buffer, valid until the next call. It reads what
+// encoding/csv with LazyQuotes and FieldsPerRecord = -1 reads, at several
+// times the speed, which the Dominion CSV reader needs for a 20-million-card
+// export (encoding/csv makes a string of every record and copies every
+// field). Differences from encoding/csv: blank lines are returned as one
+// empty field rather than skipped (callers skip blank records anyway).
+//
+// Quoting follows RFC 4180 with encoding/csv's lazy rules: a quote inside
+// an unquoted field is a literal character (so Excel's ="11" comes through
+// as is); inside a quoted field "" is a quote, and a quote not followed by
+// a comma or the end of the line is a literal quote. A quoted field may span
+// lines; "\r\n" inside it becomes "\n".
+type csvScan struct {
+	r      *bufio.Reader
+	buf    []byte
+	fields [][]byte
+	line   int // line number of the next physical line to read, from 1
+	start  int // line on which the last record began
+}
+
+func newCSVScan(r io.Reader) *csvScan {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	return &csvScan{r: br, line: 1}
+}
+
+var errCSVQuote = errors.New(`quoted field not closed before the end of the file`)
+
+// readLine appends the next physical line (with its "\n") to s.buf; io.EOF
+// when there is none. Like encoding/csv, it turns a final "\r\n" into "\n"
+// and drops a "\r" just before the end of the file.
+func (s *csvScan) readLine() error {
+	n0 := len(s.buf)
+	for {
+		frag, err := s.r.ReadSlice('\n')
+		s.buf = append(s.buf, frag...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == io.EOF && len(s.buf) > n0 {
+			if s.buf[len(s.buf)-1] == '\r' {
+				s.buf = s.buf[:len(s.buf)-1]
+			}
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		if n := len(s.buf); n-n0 >= 2 && s.buf[n-2] == '\r' && s.buf[n-1] == '\n' {
+			s.buf[n-2] = '\n'
+			s.buf = s.buf[:n-1]
+		}
+		s.line++
+		return nil
+	}
+}
+
+// Read returns the fields of the next record, or io.EOF.
+func (s *csvScan) Read() ([][]byte, error) {
+	s.buf = s.buf[:0]
+	s.fields = s.fields[:0]
+	s.start = s.line
+	if err := s.readLine(); err != nil {
+		return nil, err
+	}
+	i := 0
+	for {
+		// At the start of a field.
+		if i < len(s.buf) && s.buf[i] == '"' {
+			// Quoted: unescape in place; the field shrinks, never grows.
+			w, j := i, i+1
+			for {
+				k := bytes.IndexByte(s.buf[j:], '"')
+				if k < 0 {
+					// The field goes on past this line.
+					w += copy(s.buf[w:], s.buf[j:])
+					s.buf = s.buf[:w]
+					j = w
+					if err := s.readLine(); err != nil {
+						if err == io.EOF {
+							return nil, errCSVQuote
+						}
+						return nil, err
+					}
+					continue
+				}
+				w += copy(s.buf[w:], s.buf[j:j+k])
+				j += k + 1
+				switch {
+				case j < len(s.buf) && s.buf[j] == '"':
+					s.buf[w] = '"'
+					w++
+					j++
+					continue
+				case j == len(s.buf), s.buf[j] == ',', s.buf[j] == '\n':
+				default:
+					s.buf[w] = '"' // lazy: a stray quote is a character
+					w++
+					continue
+				}
+				break
+			}
+			s.fields = append(s.fields, s.buf[i:w])
+			i = j
+		} else {
+			// Vote cells are one character: a plain loop beats a call to
+			// bytes.IndexByte per field.
+			buf := s.buf
+			k := i
+			for k < len(buf) && buf[k] != ',' && buf[k] != '\n' {
+				k++
+			}
+			s.fields = append(s.fields, buf[i:k])
+			if k == len(buf) || buf[k] == '\n' {
+				return s.fields, nil
+			}
+			i = k
+		}
+		// After a field: a comma starts another; anything else ends the record.
+		if i < len(s.buf) && s.buf[i] == ',' {
+			i++
+			continue
+		}
+		return s.fields, nil
+	}
+}
