@@ -82,7 +82,7 @@ func makeElection(seed uint64, rule Rule) *genElection {
 				k := r.IntN(g.nc + 2)
 				rank := 0
 				for range k {
-					rank += 1 + r.IntN(10)/9   // mostly consecutive, sometimes skipped
+					rank += 1 + r.IntN(10)/9         // mostly consecutive, sometimes skipped
 					if rank > 1 && r.IntN(12) == 0 { // sometimes a repeated rank
 						rank--
 					}
