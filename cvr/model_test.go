@@ -1,7 +1,10 @@
 package cvr
 
 import (
+	"archive/zip"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -99,4 +102,42 @@ func TestNaturalCompare(t *testing.T) {
 	assert.Equal(t, 1, naturalCompare("b", "a1"))
 	assert.Equal(t, 0, naturalCompare("x01", "x01"))
 	assert.Equal(t, -1, naturalCompare("x", "x1"))
+}
+
+func TestOpenFilesZipAndFolder(t *testing.T) {
+	dir := t.TempDir()
+	src := "../testdata/real/dominion-json/alaska-2024-general"
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	zpath := filepath.Join(dir, "export.zip")
+	zf, err := os.Create(zpath)
+	require.NoError(t, err)
+	zw := zip.NewWriter(zf)
+	for _, en := range entries {
+		b, err := os.ReadFile(filepath.Join(src, en.Name()))
+		require.NoError(t, err)
+		w, err := zw.Create("CVR_Export/" + en.Name())
+		require.NoError(t, err)
+		_, err = w.Write(b)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, zf.Close())
+
+	files, err := OpenFiles(zpath)
+	require.NoError(t, err)
+	assert.Len(t, files, len(entries))
+	assert.Equal(t, zpath+":CVR_Export/BallotTypeManifest.json", files[0].Name)
+	var e Election
+	f, seq, err := Read(&e, "auto", Options{}, zpath)
+	require.NoError(t, err)
+	assert.Equal(t, "dominion-json", f.Name)
+	cards, err := ReadAll(seq)
+	require.NoError(t, err)
+	assert.Equal(t, 8, cards.Len())
+
+	_, err = OpenFiles(filepath.Join(dir, "missing"))
+	assert.Error(t, err)
+	_, _, err = Read(&e, "auto", Options{}, t.TempDir())
+	assert.ErrorContains(t, err, "no files")
 }
