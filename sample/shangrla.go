@@ -2,9 +2,12 @@ package sample
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math/big"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // SampleNumber is a card's sample number in SHANGRLA's consistent sampling:
@@ -23,12 +26,27 @@ func (s SampleNumber) String() string { return new(big.Int).SetBytes(s[:]).Strin
 // as a big-endian integer. The numbers depend on the list's order, not on
 // the cards' ids, so the list (CVRs in file order, phantoms appended) must be
 // fixed before the seed is known.
+//
+// The numbers are computed in parallel: each CPU takes a stretch of the
+// list and jumps its own generator to the stretch's start.
 func SampleNumbers(seed string, n int) []SampleNumber {
-	g := NewSHA256(seed)
 	out := make([]SampleNumber, n)
-	for i := range out {
-		out[i] = g.NextRandom()
+	workers := runtime.GOMAXPROCS(0)
+	if n < 1<<15 {
+		workers = 1
 	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Go(func() {
+			g := NewSHA256(seed)
+			g.JumpAhead(uint64(lo))
+			for i := lo; i < hi; i++ {
+				out[i] = g.NextRandom()
+			}
+		})
+	}
+	wg.Wait()
 	return out
 }
 
@@ -51,8 +69,9 @@ type ContestSample struct {
 // CVR.consistent_sampling): it walks the cards in increasing order of
 // sample number and takes a card when it contains at least one contest that
 // still has fewer sampled cards than its sample size; every contest on a
-// taken card counts it. contests[i] lists the contests (indices into sizes)
-// on card i. Equal sample numbers keep list order.
+// taken card counts it. contests(i, buf) returns the contests (indices into
+// sizes) on card i, appended to buf[:0]; for a list, use ContestList. Equal
+// sample numbers keep list order.
 //
 // before lists the cards sampled in earlier rounds. The walk starts again
 // from the smallest sample number, and an earlier card counts for its
@@ -66,7 +85,7 @@ type ContestSample struct {
 // len(before) of the sorted order; that equals the above only when every
 // card holds every contest, and otherwise can skip cards or take a card
 // twice. ShangrlaConsistentSampling reproduces SHANGRLA exactly.
-func ConsistentContestSample(nums []SampleNumber, contests [][]int, sizes []int, before []int) (ContestSample, error) {
+func ConsistentContestSample(nums []SampleNumber, contests Contests, sizes []int, before []int) (ContestSample, error) {
 	order, count, err := prepareContestSample(nums, contests, sizes, before)
 	if err != nil {
 		return ContestSample{}, err
@@ -84,55 +103,91 @@ func ConsistentContestSample(nums []SampleNumber, contests [][]int, sizes []int,
 // sorted order, which assumes the earlier sample is a prefix of it. The
 // returned Selected is before followed by the new cards. Use it to check a
 // selection SHANGRLA made; ConsistentContestSample is the sound form.
-func ShangrlaConsistentSampling(nums []SampleNumber, contests [][]int, sizes []int, before []int) (ContestSample, error) {
+func ShangrlaConsistentSampling(nums []SampleNumber, contests Contests, sizes []int, before []int) (ContestSample, error) {
 	order, count, err := prepareContestSample(nums, contests, sizes, before)
 	if err != nil {
 		return ContestSample{}, err
 	}
+	var buf []int
 	for _, i := range before {
-		for _, c := range contests[i] {
+		buf = contests(i, buf)
+		for _, c := range buf {
+			if c < 0 || c >= len(sizes) {
+				return ContestSample{}, fmt.Errorf("sample: consistent sampling: card %d has contest %d; there are %d", i, c, len(sizes))
+			}
 			count[c]++
 		}
 	}
 	return walkContestSample(order, len(before), nums, contests, sizes, count, nil, slices.Clone(before))
 }
 
+// Contests tells consistent sampling which contests a card holds: it
+// appends the contests (indices into the sample sizes) of card i to buf[:0]
+// and returns the result. A function, not a list, so that an election of
+// millions of cards need not be copied into one.
+type Contests func(card int, buf []int) []int
+
+// ContestList adapts a list (contests[i] for card i) to Contests.
+func ContestList(contests [][]int) Contests {
+	return func(i int, buf []int) []int { return append(buf[:0], contests[i]...) }
+}
+
 // prepareContestSample checks the inputs and returns the cards sorted by
 // sample number (stably) and zeroed contest counts.
-func prepareContestSample(nums []SampleNumber, contests [][]int, sizes []int, before []int) (order, count []int, err error) {
-	if len(nums) != len(contests) {
-		return nil, nil, fmt.Errorf("sample: consistent sampling: %d sample numbers for %d cards", len(nums), len(contests))
-	}
-	for i, cs := range contests {
-		for _, c := range cs {
-			if c < 0 || c >= len(sizes) {
-				return nil, nil, fmt.Errorf("sample: consistent sampling: card %d has contest %d; there are %d", i, c, len(sizes))
-			}
-		}
-	}
+func prepareContestSample(nums []SampleNumber, contests Contests, sizes []int, before []int) (order, count []int, err error) {
 	seen := make(map[int]bool, len(before))
 	for _, i := range before {
-		if i < 0 || i >= len(contests) {
-			return nil, nil, fmt.Errorf("sample: consistent sampling: earlier card %d outside 0..%d", i, len(contests)-1)
+		if i < 0 || i >= len(nums) {
+			return nil, nil, fmt.Errorf("sample: consistent sampling: earlier card %d outside 0..%d", i, len(nums)-1)
 		}
 		if seen[i] {
 			return nil, nil, fmt.Errorf("sample: consistent sampling: earlier card %d listed twice", i)
 		}
 		seen[i] = true
 	}
-	order = make([]int, len(nums))
-	for i := range order {
-		order[i] = i
+	for c, n := range sizes {
+		if n < 0 {
+			return nil, nil, fmt.Errorf("sample: consistent sampling: contest %d has sample size %d", c, n)
+		}
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return nums[a].Compare(nums[b]) })
-	return order, make([]int, len(sizes)), nil
+	return sortByNumber(nums), make([]int, len(sizes)), nil
+}
+
+// sortByNumber returns the card positions in increasing order of sample
+// number, equal numbers in list order. Sorting on the numbers' first 64
+// bits, with whole numbers compared only on a tie, keeps a sort of millions
+// of cards fast.
+func sortByNumber(nums []SampleNumber) []int {
+	type keyed struct {
+		key uint64
+		i   int
+	}
+	k := make([]keyed, len(nums))
+	for i := range nums {
+		k[i] = keyed{be64(nums[i][:8]), i}
+	}
+	slices.SortFunc(k, func(a, b keyed) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		if c := nums[a.i].Compare(nums[b.i]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	order := make([]int, len(nums))
+	for j := range k {
+		order[j] = k[j].i
+	}
+	return order
 }
 
 // walkContestSample walks order from position start while some contest
 // needs cards. Cards in earlier are counted where met but not selected
 // again; selected starts the result's list.
-func walkContestSample(order []int, start int, nums []SampleNumber, contests [][]int, sizes, count []int, earlier map[int]bool, selected []int) (ContestSample, error) {
+func walkContestSample(order []int, start int, nums []SampleNumber, contests Contests, sizes, count []int, earlier map[int]bool, selected []int) (ContestSample, error) {
 	res := ContestSample{Selected: selected, Thresholds: make([]SampleNumber, len(sizes)), Counted: make([]bool, len(sizes))}
+	var buf []int
 	open := 0 // contests that still need cards
 	for c := range sizes {
 		if count[c] < sizes[c] {
@@ -151,7 +206,11 @@ func walkContestSample(order []int, start int, nums []SampleNumber, contests [][
 		}
 		card := order[pos]
 		take := earlier[card]
-		for _, c := range contests[card] {
+		buf = contests(card, buf)
+		for _, c := range buf {
+			if c < 0 || c >= len(sizes) {
+				return res, fmt.Errorf("sample: consistent sampling: card %d has contest %d; there are %d", card, c, len(sizes))
+			}
 			if count[c] < sizes[c] {
 				take = true
 				res.Thresholds[c] = nums[card]

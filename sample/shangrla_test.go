@@ -52,7 +52,7 @@ func TestShangrlaConsistentSamplingVectors(t *testing.T) {
 					}
 				}
 			}
-			res, err := ShangrlaConsistentSampling(nums, contests, sizes, c.Before)
+			res, err := ShangrlaConsistentSampling(nums, ContestList(contests), sizes, c.Before)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +61,7 @@ func TestShangrlaConsistentSamplingVectors(t *testing.T) {
 			}
 			// With no earlier sample, rlakit's form is the same selection.
 			if c.Before == nil {
-				own, err := ConsistentContestSample(nums, contests, sizes, nil)
+				own, err := ConsistentContestSample(nums, ContestList(contests), sizes, nil)
 				if err != nil || !slices.Equal(own.Selected, c.Sampled) {
 					t.Errorf("ConsistentContestSample = %v (%v), want %v", own.Selected, err, c.Sampled)
 				}
@@ -86,15 +86,15 @@ func TestConsistentContestSamplePrefix(t *testing.T) {
 			contests[i] = append(contests[i], 3)
 		}
 	}
-	first, err := ConsistentContestSample(nums, contests, []int{5, 8, 3, 10}, nil)
+	first, err := ConsistentContestSample(nums, ContestList(contests), []int{5, 8, 3, 10}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := ConsistentContestSample(nums, contests, []int{20, 30, 9, 40}, first.Selected)
+	second, err := ConsistentContestSample(nums, ContestList(contests), []int{20, 30, 9, 40}, first.Selected)
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole, err := ConsistentContestSample(nums, contests, []int{20, 30, 9, 40}, nil)
+	whole, err := ConsistentContestSample(nums, ContestList(contests), []int{20, 30, 9, 40}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,14 +104,14 @@ func TestConsistentContestSamplePrefix(t *testing.T) {
 	}
 	// SHANGRLA's resume-at-position walk does not have this property when
 	// cards hold different contests: it takes some card twice here.
-	sh, err := ShangrlaConsistentSampling(nums, contests, []int{20, 30, 9, 40}, first.Selected)
+	sh, err := ShangrlaConsistentSampling(nums, ContestList(contests), []int{20, 30, 9, 40}, first.Selected)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !hasDuplicate(sh.Selected) {
 		t.Error("expected SHANGRLA's resumed walk to repeat a card on this input")
 	}
-	if _, err := ConsistentContestSample(nums, contests, []int{1000, 0, 0, 0}, nil); err == nil {
+	if _, err := ConsistentContestSample(nums, ContestList(contests), []int{1000, 0, 0, 0}, nil); err == nil {
 		t.Error("a sample size above the contest's cards gave no error")
 	}
 }
@@ -120,7 +120,7 @@ func ExampleConsistentContestSample() {
 	// Six cards; contest 0 is on cards 0-4, contest 1 on cards 0-2 and 5.
 	nums := SampleNumbers("1234567890", 6)
 	contests := [][]int{{0, 1}, {0, 1}, {0, 1}, {0}, {0}, {1}}
-	res, err := ConsistentContestSample(nums, contests, []int{3, 4}, nil)
+	res, err := ConsistentContestSample(nums, ContestList(contests), []int{3, 4}, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -153,4 +153,16 @@ func hasDuplicate(a []int) bool {
 		seen[x] = true
 	}
 	return false
+}
+
+func TestSampleNumbersParallel(t *testing.T) {
+	// The parallel computation equals the sequential stream.
+	const n = 1<<15 + 17
+	got := SampleNumbers("98765432109876543210", n)
+	g := NewSHA256("98765432109876543210")
+	for i := range n {
+		if want := SampleNumber(g.NextRandom()); got[i] != want {
+			t.Fatalf("number %d differs", i)
+		}
+	}
 }
