@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/rlakit/rlakit/sample"
 )
@@ -67,6 +68,17 @@ func (k SynthKind) String() string {
 		return synthKindNames[k]
 	}
 	return "SynthKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// MarshalText writes the kind by name, so a SynthConfig saved as JSON
+// (rla synth's synth.json) reads well.
+func (k SynthKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a kind written by MarshalText.
+func (k *SynthKind) UnmarshalText(b []byte) error {
+	v, err := ParseSynthKind(string(b))
+	*k = v
+	return err
 }
 
 // ParseSynthKind is the inverse of SynthKind.String.
@@ -823,3 +835,56 @@ func (s *Synth) Results() *Results {
 }
 
 var errSynthID = errors.New("not a card ID of this election")
+
+// Describe summarises the election in one paragraph for people: cards,
+// ballots, batches, contests and styles, the first contest's outcome and
+// margin (on the CVRs and, when errors change it, on paper), the errors
+// injected and the missing cards.
+func (s *Synth) Describe() string {
+	var b strings.Builder
+	cfg := &s.cfg
+	fmt.Fprintf(&b, "Synthetic election %q (seed %d): %d cards", cfg.Name, cfg.Seed, cfg.Cards)
+	if s.k > 1 {
+		fmt.Fprintf(&b, " (%d ballots of %d cards)", s.ballots, s.k)
+	}
+	fmt.Fprintf(&b, " in %d batches of up to %d on %d tabulators", len(s.batches), cfg.BatchSize, cfg.Tabulators*len(s.jurs))
+	if len(s.jurs) > 1 {
+		fmt.Fprintf(&b, " in %d jurisdictions", len(s.jurs))
+	}
+	kinds := map[SynthKind]int{}
+	for _, c := range s.contests {
+		kinds[c.spec.Kind]++
+	}
+	var ks []string
+	for k := range SynthRanked + 1 {
+		if kinds[k] > 0 {
+			ks = append(ks, fmt.Sprintf("%d %s", kinds[k], k))
+		}
+	}
+	fmt.Fprintf(&b, "; %d contests (%s) on %d ballot styles.", len(s.contests), strings.Join(ks, ", "), len(s.styles))
+	r := s.Contests()[0]
+	ch := s.el.Contests[r.Contest].Choices
+	fmt.Fprintf(&b, " %s: %s beats %s by %d votes in %d CVRs (diluted margin %.4f)", r.Name, ch[r.Winner].Name, ch[r.Loser].Name, r.Margin, r.CVRs, r.DilutedMargin())
+	e := r.Errors
+	if paper := r.Margin - 2*e[Over2] - e[Over1] + 2*e[Under2] + e[Under1]; paper != r.Margin {
+		fmt.Fprintf(&b, "; on paper, before missing cards, by %d", paper)
+		if paper < 0 {
+			b.WriteString(", so the reported outcome is wrong")
+		}
+	}
+	b.WriteString(".")
+	var tot [5]int64
+	for _, c := range s.contests {
+		for k, v := range c.errs {
+			tot[k] += v
+		}
+	}
+	if tot != [5]int64{} {
+		fmt.Fprintf(&b, " Errors injected over all contests: %d 1-vote and %d 2-vote overstatements, %d 1-vote and %d 2-vote understatements (first contest: %d, %d, %d, %d).",
+			tot[Over1], tot[Over2], tot[Under1], tot[Under2], e[Over1], e[Over2], e[Under1], e[Under2])
+	} else {
+		b.WriteString(" No errors injected.")
+	}
+	fmt.Fprintf(&b, " %d cards have no CVR.", s.missing)
+	return b.String()
+}
