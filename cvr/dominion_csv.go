@@ -49,7 +49,6 @@ var (
 	dcRanked    = regexp.MustCompile(`^(.*?)\s*\(Number of positions=(\d+), Number of ranks=(\d+)\)$`)
 	dcRankedCh  = regexp.MustCompile(`^(.*)\((\d+)\)$`)
 	dcWriteIn   = regexp.MustCompile(`(?i)^write[-_ ]*in`)
-	dcSpaces    = regexp.MustCompile(`\s+`)
 )
 
 // dcColumn maps a vote column to its contest, choice and rank.
@@ -290,13 +289,24 @@ func (d *dcReader) header(e *Election, cr *csvScan) error {
 	for end > d.first && strings.TrimSpace(contests[end-1]) == "" {
 		end--
 	}
+	// Collapse runs of spaces and newlines (Arlo: "Contest 1\n(Vote For=1)"),
+	// once per distinct header.
+	norm := make([]string, end)
+	for i := d.first; i < end; i++ {
+		norm[i] = contests[i]
+		if i > d.first && contests[i] == contests[i-1] {
+			norm[i] = norm[i-1]
+		} else {
+			norm[i] = strings.Join(strings.Fields(norm[i]), " ")
+		}
+	}
 	for i := d.first; i < end; {
-		h := dcSpaces.ReplaceAllString(strings.TrimSpace(contests[i]), " ")
+		h := norm[i]
 		if h == "" {
 			return fmt.Errorf("cvr: %s line 2 column %d: empty contest name between contests", d.file, i+1)
 		}
 		j := i
-		for j < end && dcSpaces.ReplaceAllString(strings.TrimSpace(contests[j]), " ") == h {
+		for j < end && norm[j] == h {
 			j++
 		}
 		c := Contest{ID: h, Name: h, VoteFor: 1}

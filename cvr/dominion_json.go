@@ -78,6 +78,8 @@ type djReader struct {
 	lastBatch  string
 	idBuf      []byte
 	numStrings map[int64]string
+	file       string // the CvrExport file being read, for warnings
+	where      string // JSON path of the session being emitted
 }
 
 type djSession struct {
@@ -207,7 +209,7 @@ func (r *djReader) loadManifests(m map[string]File) error {
 	f, ok := m["ContestManifest.json"]
 	if !ok {
 		r.guessed = true
-		r.opt.warn("dominion-json", "", "no ContestManifest.json: contest names, vote-for and ranks are guessed from the CVRs")
+		r.opt.warn("ContestManifest.json", "", "no such file: contest names, vote-for and ranks are guessed from the CVRs")
 		return nil
 	}
 	contests, err := decodeManifest[djItem](f)
@@ -253,6 +255,7 @@ func (r *djReader) readFile(f File, yield func(Card, error) bool) bool {
 	}
 	defer rc.Close()
 	j := newJscan(f.Name, rc)
+	r.file = f.Name
 	stop := false
 	nSessions := 0
 	err = j.object(func(name []byte) error {
@@ -458,6 +461,7 @@ func (r *djReader) name(m map[int64]string, id int64) string {
 func (r *djReader) emit(j *jscan, yield func(Card, error) bool) bool {
 	s := &r.s
 	where := string(j.d.StackPointer())
+	r.where = where
 	fail := func(format string, args ...any) bool {
 		yield(Card{}, fmt.Errorf("cvr: %s %s: %s", j.file, where, fmt.Sprintf(format, args...)))
 		return false
@@ -588,7 +592,7 @@ func (r *djReader) addContest(c *Card, ct *djContest) error {
 				var err error
 				id := strconv.FormatInt(m.cand, 10)
 				if !r.guessed {
-					r.opt.warn("dominion-json", "", "contest %d: candidate %d is not in CandidateManifest.json; added", ct.id, m.cand)
+					r.opt.warn(r.file, r.where, "contest %d: candidate %d is not in CandidateManifest.json; added", ct.id, m.cand)
 				}
 				if ch, err = r.e.AddChoice(info.index, Choice{ID: id, Name: "Candidate " + id}); err != nil {
 					return err
