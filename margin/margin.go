@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"sync"
 
 	"github.com/rlakit/rlakit/cvr"
 )
@@ -27,12 +28,28 @@ import (
 // A Meter is not safe for concurrent use; give each goroutine its own and
 // Merge them.
 type Meter struct {
-	asrts     []*Assertion
-	useStyle  bool
-	byContest [][]int32 // assertion indexes by contest index
-	ranked    []bool    // by contest index
-	counts    [][3]int64
-	total     int64 // cards read
+	asrts    []*Assertion
+	useStyle bool
+	plans    []plan // by contest index
+	counts   [][3]int64
+	total    int64 // cards read
+}
+
+// plan is how a Meter reads one contest. Unranked assertions whose
+// choices have indexes below 64 are read from a bit set of the card's
+// selections, made once per card and contest (fast); the others from the
+// contest vote itself (slow).
+type plan struct {
+	fast   []fastAssertion
+	slow   []int32
+	ranked bool
+}
+
+type fastAssertion struct {
+	i       int32 // index in Meter.asrts
+	voteFor int32 // 0: unlimited
+	w, l    uint8
+	super   bool
 }
 
 // NewMeter returns a Meter for the assertions asrts (indexes into asrts
@@ -41,12 +58,19 @@ func NewMeter(asrts []*Assertion, useStyle bool) *Meter {
 	m := &Meter{asrts: asrts, useStyle: useStyle, counts: make([][3]int64, len(asrts))}
 	for i, a := range asrts {
 		ci := int(a.Contest)
-		for len(m.byContest) <= ci {
-			m.byContest = append(m.byContest, nil)
-			m.ranked = append(m.ranked, false)
+		for len(m.plans) <= ci {
+			m.plans = append(m.plans, plan{})
 		}
-		m.byContest[ci] = append(m.byContest[ci], int32(i))
-		m.ranked[ci] = m.ranked[ci] || a.ranked
+		p := &m.plans[ci]
+		switch {
+		case a.ranked:
+			p.ranked = true
+			p.slow = append(p.slow, int32(i))
+		case a.Winner < 64 && a.Loser < 64:
+			p.fast = append(p.fast, fastAssertion{i: int32(i), voteFor: int32(a.voteFor), w: uint8(a.Winner), l: uint8(a.Loser), super: a.Kind == Supermajority})
+		default:
+			p.slow = append(p.slow, int32(i))
+		}
 	}
 	return m
 }
@@ -56,21 +80,51 @@ func (m *Meter) Add(v cvr.Votes) {
 	m.total++
 	for cv := range v.All() {
 		ci := int(cv.Contest)
-		if ci >= len(m.byContest) {
+		if ci >= len(m.plans) {
 			continue
 		}
-		idx := m.byContest[ci]
-		if m.ranked[ci] {
+		p := &m.plans[ci]
+		if p.ranked {
 			var buf [16]cvr.ChoiceIndex
 			prefs, ok := readRanking(cv, buf[:0])
-			for _, i := range idx {
+			for _, i := range p.slow {
 				m.counts[i][m.asrts[i].rankedLevel(prefs, ok)]++
 			}
 			continue
 		}
-		for _, i := range idx {
+		if len(p.fast) > 0 {
+			m.addFast(p.fast, cv)
+		}
+		for _, i := range p.slow {
 			m.counts[i][m.asrts[i].level(cv)]++
 		}
+	}
+}
+
+// addFast is Assertion.level for the fast assertions of one contest,
+// from a bit set of the selected choices.
+func (m *Meter) addFast(fast []fastAssertion, cv cvr.ContestVote) {
+	n := cv.Len()
+	var sel uint64
+	for j := range n {
+		c := cv.Selection(j).Choice
+		if c >= 64 { // a choice no fast assertion names; it still counts for n
+			continue
+		}
+		sel |= 1 << c
+	}
+	bad := cv.Flags&(cvr.Invalid|cvr.Overvote) != 0
+	for _, f := range fast {
+		l := levelHalf
+		if !bad && (f.voteFor == 0 || n <= int(f.voteFor)) {
+			switch {
+			case !f.super:
+				l = 1 + int(sel>>f.w&1) - int(sel>>f.l&1)
+			case n == 1:
+				l = 2 * int(sel>>f.w&1)
+			}
+		}
+		m.counts[f.i][l]++
 	}
 }
 
@@ -317,4 +371,30 @@ func PairwiseMean(x []float64) (float64, error) {
 		return 0, errors.New("margin: mean of no values")
 	}
 	return PairwiseSum(x) / float64(len(x)), nil
+}
+
+// Measure reads every card of the store once with a Meter for asrts,
+// splitting the cards among workers goroutines (at least 1) and merging
+// their counts, which are exact, so the result does not depend on workers.
+func Measure(cards *cvr.Cards, asrts []*Assertion, useStyle bool, workers int) *Meter {
+	n := cards.Len()
+	workers = max(1, min(workers, n))
+	meters := make([]*Meter, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		meters[w] = NewMeter(asrts, useStyle)
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func(m *Meter) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				m.Add(cards.Card(i).Votes)
+			}
+		}(meters[w])
+	}
+	wg.Wait()
+	for _, m := range meters[1:] {
+		_ = meters[0].Merge(m) // same assertions and style: cannot fail
+	}
+	return meters[0]
 }
