@@ -360,3 +360,33 @@ func TestInputNoStyleAndSupermajority(t *testing.T) {
 	_, err = in.Margins()
 	require.ErrorContains(t, err, "max_cards = 0 but there are 4 CVRs")
 }
+
+func TestSampleValues(t *testing.T) {
+	e, c := testElection(t)
+	ab, _ := NewPairwise(e, c["p"], 0, 1)
+	vac, _ := NewPairwise(e, c["v"], 0, 2)
+	asrts := []*Assertion{ab, vac}
+	var card cvr.Votes
+	card.Add(c["p"], 0, s(0))
+	card.Add(c["v"], 0, s(2), s(3))
+	require.Equal(t, []float64{1, 0}, PollingValues(asrts, card, false, true, nil))
+	require.Equal(t, []float64{0, 0}, PollingValues(asrts, card, true, false, nil))
+	only := votes(c["p"], 0, s(1))
+	require.Equal(t, []float64{0, 0}, PollingValues(asrts, only, false, true, nil))
+	require.Equal(t, []float64{0, 0.5}, PollingValues(asrts, only, false, false, nil))
+
+	c1, _ := NewComparison(ab, 0.2, true)
+	c2, _ := NewComparison(vac, 0.5, true)
+	vals, ds, err := ComparisonValues([]*Comparison{c1, c2}, &Pair{CVR: card, MVR: card}, nil, nil)
+	require.NoError(t, err)
+	require.Equal(t, []float64{1 / 1.8, 1 / 1.5}, vals)
+	require.Equal(t, []Discrepancy{None, None}, ds)
+	vals, ds, err = ComparisonValues([]*Comparison{c1, c2}, &Pair{CVR: card, MVR: only}, nil, nil)
+	require.NoError(t, err)
+	// A v B: CVR 1, MVR 0 (B): ω = 1. A v C on "v": CVR 0 (C, D), MVR
+	// without the contest under card style 0: ω = 0.
+	require.Equal(t, []float64{0, 1 / 1.5}, vals)
+	require.Equal(t, []Discrepancy{O2, None}, ds)
+	_, _, err = ComparisonValues([]*Comparison{c1}, &Pair{CVR: votes(c["a"], 0), MVR: only}, nil, nil)
+	require.ErrorContains(t, err, "must hold the contest")
+}
