@@ -17,6 +17,14 @@ import (
 // counts sheets). The card ID is "Tab-Batch-Rec", the Dominion imprinted
 // ID, with "-k" (k = 1, 2, ...) appended when a session holds several cards.
 // A redacted RecordId ("X") is recovered from the ImageMask.
+//
+// Votes: the marks with IsVote true and IsAmbiguous false, in rank order.
+// For a ranked contest these are the raw (rank, candidate) pairs, overvoted,
+// skipped and repeated rankings included, so that Preferences (or another
+// jurisdiction's rule) decides; a plurality contest with Overvotes > 0 is
+// flagged Overvote and has no selections (Dominion sets IsVote false on its
+// marks); a contest whose OutstackConditionIds hold InvalidContest (looked
+// up by description) is flagged Invalid and has no selections.
 
 func init() {
 	RegisterFormat(Format{
