@@ -39,6 +39,29 @@ func (s *Synth) dominionHeader(c *synthContest) string {
 	return fmt.Sprintf("%s (Vote For=%d)", c.spec.Name, c.exportFor)
 }
 
+// voteCells sets, for the card g made last, the cells of the one-column-
+// per-choice (and rank) layout of synthColumns that Dominion CSV and Clear
+// Ballot share: '1' for a mark, '0' for none, 0 (an empty cell) for a
+// contest not on the card.
+func (g *synthGen) voteCells(cells []byte, start []int) {
+	clear(cells)
+	for k := range g.raw {
+		r := &g.raw[k]
+		c := &g.s.contests[r.c]
+		st := start[r.c]
+		for x := range c.choices * max(c.ranks, 1) {
+			cells[st+x] = '0'
+		}
+		for _, m := range g.marks[r.cvr[0]:r.cvr[1]] {
+			col := st + int(m.Choice)
+			if c.ranks > 0 {
+				col += (int(m.Rank) - 1) * c.choices
+			}
+			cells[col] = '1'
+		}
+	}
+}
+
 // synthColumns is the layout of the vote columns: contest c's columns start
 // at start[c]; a ranked contest's are rank-major (A(1), B(1), A(2), ...).
 func (s *Synth) synthColumns() (start []int, total int) {
@@ -142,24 +165,7 @@ func (s *Synth) WriteDominionCSV(w io.Writer, jur string) error {
 			continue
 		}
 		cvrNumber++
-		for k := range cells {
-			cells[k] = 0
-		}
-		for k := range g.raw {
-			r := &g.raw[k]
-			c := &s.contests[r.c]
-			st := start[r.c]
-			for x := range c.choices * max(c.ranks, 1) {
-				cells[st+x] = '0'
-			}
-			for _, m := range g.marks[r.cvr[0]:r.cvr[1]] {
-				col := st + int(m.Choice)
-				if c.ranks > 0 {
-					col += (int(m.Rank) - 1) * c.choices
-				}
-				cells[col] = '1'
-			}
-		}
+		g.voteCells(cells, start)
 		bt := &s.batches[g.batch]
 		st := &s.styles[g.style]
 		b = strconv.AppendInt(b[:0], cvrNumber, 10)

@@ -36,11 +36,24 @@ func votesText(e *cvr.Election, v cvr.Votes) string {
 	var parts []string
 	for cv := range v.All() {
 		c := e.Contest(cv.Contest)
+		flags := cv.Flags
+		all := cv.Selections()
+		// Readers differ on an overvoted ranking (two choices at one
+		// rank): some flag it, some keep both choices, some neither. The
+		// canonical form flags it and drops the choices of that rank.
+		perRank := map[uint8]int{}
+		for _, s := range all {
+			perRank[s.Rank]++
+		}
 		var sel []string
-		for _, s := range cv.Selections() {
+		for _, s := range all {
+			if c.Ranked() && perRank[s.Rank] > 1 {
+				flags |= cvr.Overvote
+				continue
+			}
 			sel = append(sel, fmt.Sprintf("%d:%s", s.Rank, c.Choices[s.Choice].Name))
 		}
-		parts = append(parts, fmt.Sprintf("%s[%d]{%s}", c.Name, cv.Flags, strings.Join(sel, ",")))
+		parts = append(parts, fmt.Sprintf("%s[%d]{%s}", c.Name, flags, strings.Join(sel, ",")))
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, " ")
@@ -115,6 +128,8 @@ func synthCases() []struct {
 // reader, and checks card by card, by tally, and by reconciliation against
 // the written manifest and results.
 func TestSynthRoundTrip(t *testing.T) {
+	// What each format carries besides the votes.
+	countingGroup := map[string]bool{"dominion-csv": true, "dominion-json": true}
 	for _, format := range cvr.SynthFormats {
 		for _, tc := range synthCases() {
 			t.Run(format+"/"+tc.name, func(t *testing.T) {
@@ -136,7 +151,9 @@ func TestSynthRoundTrip(t *testing.T) {
 					require.Equal(t, c.CVR.Batch, got.Batch, got.ID)
 					require.Equal(t, c.CVR.Position, got.Position, got.ID)
 					require.Equal(t, c.CVR.BallotStyle, got.BallotStyle, got.ID)
-					require.Equal(t, c.CVR.CountingGroup, got.CountingGroup, got.ID)
+					if countingGroup[format] {
+						require.Equal(t, c.CVR.CountingGroup, got.CountingGroup, got.ID)
+					}
 					require.Equal(t, votesText(s.Election(), c.CVR.Votes), votesText(el, got.Votes), got.ID)
 				}
 
