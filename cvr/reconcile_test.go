@@ -124,3 +124,43 @@ func TestReadResultsForms(t *testing.T) {
 		assert.Contains(t, err.Error(), tt.msg)
 	}
 }
+
+func TestReconcileBatchOnlyManifest(t *testing.T) {
+	// A manifest without a tabulator column matches CVRs on the batch name
+	// alone, adding up the tabulators' cards of that batch.
+	_, cards, _ := readExport(t, "", "testdata/small/cvr.csv")
+	m, err := ReadManifest(strings.NewReader("Batch Name,Number of Ballots\n1,3\n2,2\n7,2\n"), "m.csv")
+	require.NoError(t, err)
+	got := Reconcile(m, cards, nil, nil)
+	require.Len(t, got, 2)
+	assert.Equal(t, Inconsistency{Kind: BatchCount, Batch: "7", Expected: 2, Found: 1, Cause: got[0].Cause}, got[0])
+	assert.Contains(t, got[0].Cause, "1 cards of this batch have no CVR")
+	assert.Equal(t, DuplicateImprintedID, got[1].Kind)
+	ph := Phantoms(m, cards)
+	require.Len(t, ph, 1)
+	assert.Equal(t, "phantom-7-2", ph[0].ID, "position 1 is taken by the CVR 2-7-1")
+}
+
+func TestReconcileTooManyCVRs(t *testing.T) {
+	_, cards, _ := readExport(t, "", "testdata/small/cvr.csv")
+	m, err := ReadManifest(strings.NewReader("Tabulator,Batch Name,Number of Ballots\n1,1,2\n"), "m.csv")
+	require.NoError(t, err)
+	var kinds []Kind
+	for _, in := range Reconcile(m, cards, nil, nil) {
+		kinds = append(kinds, in.Kind)
+		if in.Kind == TotalCards {
+			assert.Equal(t, [2]int64{2, 6}, [2]int64{in.Expected, in.Found})
+		}
+	}
+	assert.Equal(t, []Kind{BatchCount, BatchNotInManifest, BatchNotInManifest, TotalCards, DuplicateImprintedID}, kinds)
+}
+
+func TestDominionJSONBadManifest(t *testing.T) {
+	var e Election
+	f, _ := LookupFormat("dominion-json")
+	files := []File{BytesFile("ContestManifest.json", []byte(`{"List":[{"Id":"x"}]}`)), BytesFile("CvrExport_0.json", []byte(djOld))}
+	_, err := ReadAll(f.Read(&e, files, Options{}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cvr: ContestManifest.json: ")
+	assert.Contains(t, err.Error(), "Id")
+}
