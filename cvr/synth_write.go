@@ -170,7 +170,7 @@ func (g *synthGen) anyError() bool {
 
 // SynthFormats lists the CVR formats WriteExport writes, each read back by
 // the reader of the same name.
-var SynthFormats = []string{"dominion-csv", "dominion-json", "clearballot"}
+var SynthFormats = []string{"dominion-csv", "dominion-json", "clearballot", "nist-json"}
 
 // WriteExport writes the CVR export in the named format through create,
 // one export per jurisdiction (in a folder named after it when there are
@@ -194,6 +194,8 @@ func (s *Synth) WriteExport(format string, create CreateFunc) ([]string, error) 
 			err = s.WriteDominionJSON(sub, jur)
 		case "clearballot":
 			err = writeOne(sub, "ClearBallot_CVR.csv", func(w io.Writer) error { return s.WriteClearBallot(w, jur) })
+		case "nist-json":
+			err = writeOne(sub, "CastVoteRecordReport.json", func(w io.Writer) error { return s.WriteNISTJSON(w, jur) })
 		default:
 			return nil, fmt.Errorf("cvr: synth: cannot write format %q (can: %s)", format, strings.Join(SynthFormats, ", "))
 		}
