@@ -35,14 +35,17 @@ type Meter struct {
 	total    int64 // cards read
 }
 
-// plan is how a Meter reads one contest. Unranked assertions whose
-// choices have indexes below 64 are read from a bit set of the card's
-// selections, made once per card and contest (fast); the others from the
-// contest vote itself (slow).
+// plan is how a Meter reads one contest. The votes of an unranked
+// contest are counted by pattern in a histogram (fast), from which the
+// counts of every assertion whose choices have indexes below 64 follow at
+// the end: one increment per card and contest, however many assertions.
+// Ranked assertions, and unranked ones naming a choice of index 64 or
+// more, read each vote (slow).
 type plan struct {
 	fast   []fastAssertion
 	slow   []int32
 	ranked bool
+	hist   *histogram
 }
 
 type fastAssertion struct {
@@ -50,6 +53,21 @@ type fastAssertion struct {
 	voteFor int32 // 0: unlimited
 	w, l    uint8
 	super   bool
+}
+
+// histogram counts a contest's votes by pattern.
+type histogram struct {
+	void   int64     // flagged Invalid or Overvote: no valid vote
+	blank  int64     // no selection
+	single [65]int64 // one selection: of choice c < 64, or of another (64)
+	multi  map[pattern]int64
+}
+
+// pattern is a vote of two or more selections: the set of choices below
+// 64 and the number of selections.
+type pattern struct {
+	set uint64
+	n   int
 }
 
 // NewMeter returns a Meter for the assertions asrts (indexes into asrts
@@ -68,6 +86,9 @@ func NewMeter(asrts []*Assertion, useStyle bool) *Meter {
 			p.slow = append(p.slow, int32(i))
 		case a.Winner < 64 && a.Loser < 64:
 			p.fast = append(p.fast, fastAssertion{i: int32(i), voteFor: int32(a.voteFor), w: uint8(a.Winner), l: uint8(a.Loser), super: a.Kind == Supermajority})
+			if p.hist == nil {
+				p.hist = &histogram{multi: map[pattern]int64{}}
+			}
 		default:
 			p.slow = append(p.slow, int32(i))
 		}
@@ -92,8 +113,24 @@ func (m *Meter) Add(v cvr.Votes) {
 			}
 			continue
 		}
-		if len(p.fast) > 0 {
-			m.addFast(p.fast, cv)
+		if h := p.hist; h != nil {
+			n := cv.Len()
+			switch {
+			case cv.Flags&(cvr.Invalid|cvr.Overvote) != 0:
+				h.void++
+			case n == 0:
+				h.blank++
+			case n == 1:
+				h.single[min(cv.Selection(0).Choice, 64)]++
+			default:
+				var set uint64
+				for j := range n {
+					if c := cv.Selection(j).Choice; c < 64 {
+						set |= 1 << c
+					}
+				}
+				h.multi[pattern{set, n}]++
+			}
 		}
 		for _, i := range p.slow {
 			m.counts[i][m.asrts[i].level(cv)]++
@@ -101,31 +138,30 @@ func (m *Meter) Add(v cvr.Votes) {
 	}
 }
 
-// addFast is Assertion.level for the fast assertions of one contest,
-// from a bit set of the selected choices.
-func (m *Meter) addFast(fast []fastAssertion, cv cvr.ContestVote) {
-	n := cv.Len()
-	var sel uint64
-	for j := range n {
-		c := cv.Selection(j).Choice
-		if c >= 64 { // a choice no fast assertion names; it still counts for n
-			continue
-		}
-		sel |= 1 << c
+// fastCounts derives a fast assertion's counts from its contest's
+// histogram, as Assertion.level reads each vote.
+func (h *histogram) fastCounts(f fastAssertion) (c [3]int64) {
+	c[levelHalf] = h.void + h.blank
+	var singles int64
+	for _, k := range h.single {
+		singles += k
 	}
-	bad := cv.Flags&(cvr.Invalid|cvr.Overvote) != 0
-	for _, f := range fast {
+	if f.super {
+		c[levelUpper] = h.single[f.w]
+		c[levelZero] = singles - h.single[f.w]
+	} else {
+		c[levelUpper] = h.single[f.w]
+		c[levelZero] = h.single[f.l]
+		c[levelHalf] += singles - h.single[f.w] - h.single[f.l]
+	}
+	for p, k := range h.multi {
 		l := levelHalf
-		if !bad && (f.voteFor == 0 || n <= int(f.voteFor)) {
-			switch {
-			case !f.super:
-				l = 1 + int(sel>>f.w&1) - int(sel>>f.l&1)
-			case n == 1:
-				l = 2 * int(sel>>f.w&1)
-			}
+		if !f.super && (f.voteFor == 0 || p.n <= int(f.voteFor)) {
+			l = 1 + int(p.set>>f.w&1) - int(p.set>>f.l&1)
 		}
-		m.counts[f.i][l]++
+		c[l] += k
 	}
+	return c
 }
 
 // Merge adds the counts of o, a Meter over other cards with the same
@@ -142,6 +178,18 @@ func (m *Meter) Merge(o *Meter) error {
 			m.counts[i][l] += o.counts[i][l]
 		}
 	}
+	for ci, p := range m.plans {
+		if h, oh := p.hist, o.plans[ci].hist; h != nil {
+			h.void += oh.void
+			h.blank += oh.blank
+			for c, k := range oh.single {
+				h.single[c] += k
+			}
+			for pat, k := range oh.multi {
+				h.multi[pat] += k
+			}
+		}
+	}
 	m.total += o.total
 	return nil
 }
@@ -150,6 +198,15 @@ func (m *Meter) Merge(o *Meter) error {
 // 1/2 and u_A.
 func (m *Meter) Counts(i int) (zero, half, upper int64) {
 	c := m.counts[i]
+	p := &m.plans[m.asrts[i].Contest]
+	for _, f := range p.fast {
+		if int(f.i) == i {
+			h := p.hist.fastCounts(f)
+			for l := range 3 {
+				c[l] += h[l]
+			}
+		}
+	}
 	if !m.useStyle {
 		c[levelHalf] = m.total - c[levelZero] - c[levelUpper]
 	}
