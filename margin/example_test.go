@@ -233,3 +233,44 @@ func ExampleInput_Margins() {
 	fmt.Println(rep.Phantoms, rep.MinMargin, a.Margin, a.TestU)
 	// Output: 1 0.3999999999999999 0.3999999999999999 1.25
 }
+
+func ExampleMeasure() {
+	e, ci := mayor()
+	asrts, _ := margin.Assertions(e, ci, margin.Outcome{Rule: margin.Plurality, Winners: []cvr.ChoiceIndex{0}})
+	cards := &cvr.Cards{}
+	for i, c := range []cvr.ChoiceIndex{0, 0, 1, 0, 2, 0, 1, 0} {
+		cards.Append(&cvr.Card{ID: fmt.Sprint(i), Votes: vote(ci, c)})
+	}
+	m := margin.Measure(cards, asrts, true, 2)
+	for i, a := range asrts {
+		z, h, u := m.Counts(i)
+		v, _ := m.ExactMargin(i)
+		fmt.Println(a.Name, z, h, u, v)
+	}
+	// Output:
+	// Alice v Bob 2 1 5 3/8
+	// Alice v Carol 1 2 5 1/2
+}
+
+func ExamplePollingValues() {
+	e, ci := mayor()
+	asrts, _ := margin.Assertions(e, ci, margin.Outcome{Rule: margin.Plurality, Winners: []cvr.ChoiceIndex{0}})
+	fmt.Println(margin.PollingValues(asrts, vote(ci, 2), false, true, nil))
+	fmt.Println(margin.PollingValues(asrts, cvr.Votes{}, true, true, nil))
+	// Output:
+	// [0.5 0]
+	// [0 0]
+}
+
+func ExampleComparisonValues() {
+	e, ci := mayor()
+	asrts, _ := margin.Assertions(e, ci, margin.Outcome{Rule: margin.Plurality, Winners: []cvr.ChoiceIndex{0}})
+	var cmps []*margin.Comparison
+	for _, a := range asrts {
+		c, _ := margin.NewComparison(a, 0.2, true)
+		cmps = append(cmps, c)
+	}
+	vals, classes, _ := margin.ComparisonValues(cmps, &margin.Pair{CVR: vote(ci, 0), MVR: vote(ci, 2)}, nil, nil)
+	fmt.Printf("%.4f %v\n", vals, classes)
+	// Output: [0.2778 0.0000] [o1 o2]
+}

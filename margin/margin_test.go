@@ -390,3 +390,45 @@ func TestSampleValues(t *testing.T) {
 	_, _, err = ComparisonValues([]*Comparison{c1}, &Pair{CVR: votes(c["a"], 0), MVR: only}, nil, nil)
 	require.ErrorContains(t, err, "must hold the contest")
 }
+
+// TestMeterManyChoices compares the Meter's histogram (choices below 64)
+// and per-vote (other) paths with Assort on a contest of 70 choices.
+func TestMeterManyChoices(t *testing.T) {
+	e := &cvr.Election{}
+	var chs []cvr.Choice
+	for i := range 70 {
+		chs = append(chs, cvr.Choice{ID: string(rune('a' + i)), Name: string(rune('a' + i))})
+	}
+	ci, err := e.AddContest(cvr.Contest{ID: "big", VoteFor: 2, Choices: chs})
+	require.NoError(t, err)
+	var asrts []*Assertion
+	for _, l := range []cvr.ChoiceIndex{1, 63, 65, 69} {
+		a, err := NewPairwise(e, ci, 0, l)
+		require.NoError(t, err)
+		asrts = append(asrts, a)
+	}
+	a, err := NewPairwise(e, ci, 66, 2)
+	require.NoError(t, err)
+	asrts = append(asrts, a)
+	var cards []cvr.Votes
+	for _, sel := range [][]cvr.ChoiceIndex{{0}, {1}, {65}, {66}, {0, 65}, {66, 2}, {63, 0}, {}, {0, 1, 2}, {69, 69}, {64}} {
+		var v cvr.Votes
+		v.Begin(ci, 0)
+		for _, c := range sel {
+			v.Select(cvr.Selection{Choice: c})
+		}
+		cards = append(cards, v)
+	}
+	m := NewMeter(asrts, true)
+	for _, v := range cards {
+		m.Add(v)
+	}
+	for i, a := range asrts {
+		var want [3]int64
+		for _, v := range cards {
+			want[int(2*a.Assort(v))]++
+		}
+		z, h, u := m.Counts(i)
+		require.Equal(t, want, [3]int64{z, h, u}, a.Name)
+	}
+}
