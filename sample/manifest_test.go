@@ -94,11 +94,11 @@ func TestPullList(t *testing.T) {
 	}
 }
 
-func TestNaturalCompare(t *testing.T) {
+func TestCompareNatural(t *testing.T) {
 	sorted := []string{"", "1", "2", "10", "010a", "10a", "Batch 2", "Batch 10", "Batch 10b", "b", "b1"}
 	for i := range sorted {
 		for j := range sorted {
-			got := naturalCompare(sorted[i], sorted[j])
+			got := CompareNatural(sorted[i], sorted[j])
 			want := 0
 			if i < j {
 				want = -1
@@ -106,7 +106,7 @@ func TestNaturalCompare(t *testing.T) {
 				want = 1
 			}
 			if got != want {
-				t.Errorf("naturalCompare(%q, %q) = %d, want %d", sorted[i], sorted[j], got, want)
+				t.Errorf("CompareNatural(%q, %q) = %d, want %d", sorted[i], sorted[j], got, want)
 			}
 		}
 	}

@@ -53,13 +53,13 @@ func (m *Manifest) PullList(draws []Draw, found func(batch int) int) ([]PullItem
 	}
 	slices.SortStableFunc(out, func(a, b PullItem) int {
 		x, y := m.batches[a.Batch], m.batches[b.Batch]
-		if c := naturalCompare(x.Jurisdiction, y.Jurisdiction); c != 0 {
+		if c := CompareNatural(x.Jurisdiction, y.Jurisdiction); c != 0 {
 			return c
 		}
-		if c := naturalCompare(x.Tabulator, y.Tabulator); c != 0 {
+		if c := CompareNatural(x.Tabulator, y.Tabulator); c != 0 {
 			return c
 		}
-		if c := naturalCompare(x.Name, y.Name); c != 0 {
+		if c := CompareNatural(x.Name, y.Name); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(a.Batch, b.Batch); c != 0 { // equal names, different keys
@@ -73,9 +73,10 @@ func (m *Manifest) PullList(draws []Draw, found func(batch int) int) ([]PullItem
 	return out, nil
 }
 
-// naturalCompare compares strings with runs of digits compared as numbers
-// ("Batch 9" < "Batch 10"), then, if equal so, as plain strings.
-func naturalCompare(a, b string) int {
+// CompareNatural compares strings with runs of digits compared as numbers
+// ("Batch 9" < "Batch 10"), then, if equal so, as plain strings. It returns
+// -1, 0 or +1. Pull lists are sorted with it.
+func CompareNatural(a, b string) int {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		if isDigit(a[i]) && isDigit(b[j]) {

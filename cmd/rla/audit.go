@@ -1,0 +1,398 @@
+package main
+
+import (
+	"cmp"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/rlakit/rlakit/cvr"
+	"github.com/rlakit/rlakit/rla"
+	"github.com/rlakit/rlakit/sample"
+)
+
+func init() {
+	register(&command{name: "audit", summary: "run a risk-limiting audit kept in a directory (init, seed, draw, record, status, next, handcount, report)", run: runAudit})
+	register(&command{name: "verify", summary: "check an audit directory: log chain, inputs, selection and every measured risk", run: runVerify})
+}
+
+const auditUsage = `usage: rla audit STEP DIR [options]
+
+steps, in order:
+  init       commit the manifest, CVRs and reported results; reconcile them
+  seed       record the public random seed (at least 20 dice-rolled digits)
+  draw       draw the round's sample and write its pull list
+  record     enter an audit board's interpretations of the drawn cards
+  status     measured risk, state and next round size of every contest
+  next       open the next round for the contests that must escalate
+  handcount  record a full manual tally of a contest
+  report     the audit report (2 CCR 20125): md, html or json
+
+Run "rla audit STEP --help" for the options of one.`
+
+func runAudit(e *env, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("%s", auditUsage)
+	}
+	steps := map[string]func(*env, []string) error{
+		"init": auditInit, "seed": auditSeed, "draw": auditDraw, "record": auditRecord,
+		"status": auditStatus, "next": auditNext, "handcount": auditHandCount, "report": auditReport,
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(e.stdout, auditUsage)
+		return nil
+	}
+	f, ok := steps[args[0]]
+	if !ok {
+		return usageErrorf("unknown step %q\n%s", args[0], auditUsage)
+	}
+	return f(e, args[1:])
+}
+
+// oneDir returns the single positional argument, the audit directory.
+func oneDir(pos []string) (string, error) {
+	if len(pos) != 1 {
+		return "", usageErrorf("give one audit directory (see --help)")
+	}
+	return pos[0], nil
+}
+
+func byFlag(fs interface {
+	String(string, string, string) *string
+}) *string {
+	return fs.String("by", os.Getenv("USER"), "who performs this step, for the audit log")
+}
+
+func auditInit(e *env, args []string) error {
+	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling] [--contests NAME,...] [--max-fraction 0.25]")
+	manifest := fs.String("manifest", "", "ballot manifest CSV")
+	var cvrs stringList
+	fs.Var(&cvrs, "cvrs", "CVR export: files, folders or .zip archives (several may follow the flag)")
+	format := fs.String("cvr-format", "auto", "CVR export format: auto, dominion-json, dominion-csv, ess, hart, clearballot, nist-json, nist-xml")
+	results := fs.String("results", "", "reported results CSV: contest,choice,votes")
+	riskLimit := fs.Float64("risk-limit", 0.05, "risk limit (California: 0.05)")
+	method := fs.String("type", "comparison", "audit type: comparison (ballot-level comparison) or polling (ballot polling)")
+	contests := fs.String("contests", "", "comma-separated contests to audit (default: every contest)")
+	maxFraction := fs.Float64("max-fraction", 0.25, "go to a full hand count when a contest's next round would exceed this fraction of its cards")
+	accept := fs.Bool("accept-inconsistencies", false, "proceed although reconciliation found inconsistencies (they stay recorded)")
+	double := fs.Bool("double-entry", false, "require every interpretation to be entered by two different people")
+	by := byFlag(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageErrorf("give the audit directory (see --help)")
+	}
+	dir := pos[0]
+	cvrs = append(cvrs, pos[1:]...) // "--cvrs a b c": the paths after the first
+	if err := requireFlags(fs, "manifest", "results"); err != nil {
+		return err
+	}
+	cfg := rla.Config{RiskLimit: *riskLimit, Method: rla.Method(*method), MaxFraction: *maxFraction, DoubleEntry: *double}
+	if *contests != "" {
+		cfg.Contests = strings.Split(*contests, ",")
+	}
+	a, incons, err := rla.Init(dir, rla.InitOptions{
+		Manifest: *manifest, CVRs: cvrs, Format: *format, Results: *results, Config: cfg,
+		AcceptInconsistencies: *accept, By: *by,
+	})
+	if len(incons) > 0 {
+		printInconsistencies(e.stdout, incons)
+	}
+	if errors.Is(err, rla.ErrInconsistent) {
+		return withCode(3, err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Inputs committed in %s (log head %s).\n", a.Dir, a.Head())
+	fmt.Fprintf(e.stdout, "Next: roll the seed in public and run: rla audit seed %s --seed DIGITS\n", a.Dir)
+	return nil
+}
+
+func printInconsistencies(w io.Writer, incons []cvr.Inconsistency) {
+	fmt.Fprintf(w, "Reconciliation found %d inconsistencies:\n", len(incons))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  kind\tbatch/contest\texpected\tfound\tcause")
+	for _, in := range incons {
+		where := cmp.Or(in.Batch, strings.TrimSuffix(in.Contest+" / "+in.Choice, " / "), in.ID)
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\n", in.Kind, where, in.Expected, in.Found, in.Cause)
+	}
+	tw.Flush()
+}
+
+func auditSeed(e *env, args []string) error {
+	fs := newFlags(e, "rla audit seed DIR --seed DIGITS [--how TEXT]")
+	seed := fs.String("seed", "", "the public random seed: at least 20 digits rolled on ten-sided dice")
+	how := fs.String("how", "", "how and where the seed was generated, for the report")
+	by := byFlag(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := oneDir(pos)
+	if err != nil {
+		return err
+	}
+	if err := requireFlags(fs, "seed"); err != nil {
+		return err
+	}
+	a, err := rla.Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := a.SetSeed(*seed, *how, *by); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Seed %s recorded. Next: rla audit draw %s --out pull.csv\n", *seed, dir)
+	return nil
+}
+
+func auditDraw(e *env, args []string) error {
+	fs := newFlags(e, "rla audit draw DIR [--out pull.csv]")
+	out := fs.String("out", "", "write the pull list CSV here (default: standard output)")
+	by := byFlag(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := oneDir(pos)
+	if err != nil {
+		return err
+	}
+	a, err := rla.Open(dir)
+	if err != nil {
+		return err
+	}
+	draws, err := a.Draw(*by)
+	if err != nil {
+		return err
+	}
+	w := e.stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := writePullList(w, draws); err != nil {
+		return err
+	}
+	if *out != "" {
+		fmt.Fprintf(e.stdout, "Round %d: %d cards drawn; pull list written to %s.\n", draws[0].Round, len(draws), *out)
+	}
+	return nil
+}
+
+// writePullList writes the pull list sorted for retrieval: by
+// jurisdiction, tabulator and batch (numbers in names compared as numbers)
+// and position, each row keeping its draw number and ticket.
+func writePullList(w io.Writer, draws []rla.DrawRecord) error {
+	rows := slices.Clone(draws)
+	slices.SortStableFunc(rows, func(x, y rla.DrawRecord) int {
+		return cmp.Or(sample.CompareNatural(x.Jurisdiction, y.Jurisdiction), sample.CompareNatural(x.Tabulator, y.Tabulator),
+			sample.CompareNatural(x.Batch, y.Batch), cmp.Compare(x.Position, y.Position), cmp.Compare(x.Draw, y.Draw))
+	})
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"round", "draw", "ticket", "jurisdiction", "tabulator", "batch", "position", "card_id", "imprinted_id"})
+	for _, d := range rows {
+		cw.Write([]string{strconv.Itoa(d.Round), strconv.Itoa(d.Draw), d.Ticket, d.Jurisdiction, d.Tabulator, d.Batch, strconv.Itoa(d.Position), d.CardID, d.ImprintedID})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func auditRecord(e *env, args []string) error {
+	fs := newFlags(e, "rla audit record DIR --file interp.csv --by NAME")
+	file := fs.String("file", "", "interpretations CSV: card_id,contest,selections,found")
+	by := fs.String("by", "", "who entered these interpretations (required)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := oneDir(pos)
+	if err != nil {
+		return err
+	}
+	if err := requireFlags(fs, "file", "by"); err != nil {
+		return err
+	}
+	a, err := rla.Open(dir)
+	if err != nil {
+		return err
+	}
+	st, err := a.Record(*file, *by)
+	if err != nil {
+		return err
+	}
+	printStatus(e.stdout, st)
+	return nil
+}
+
+func auditStatus(e *env, args []string) error {
+	fs := newFlags(e, "rla audit status DIR [--json]")
+	asJSON := fs.Bool("json", false, "write JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := oneDir(pos)
+	if err != nil {
+		return err
+	}
+	a, err := rla.Open(dir)
+	if err != nil {
+		return err
+	}
+	st, err := a.Status()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", " ")
+		return enc.Encode(st)
+	}
+	printStatus(e.stdout, st)
+	return nil
+}
+
+func printStatus(w io.Writer, st *rla.Status) {
+	fmt.Fprintf(w, "Round %d\n", st.Round)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  contest\tstate\trisk\tcards examined\tnext round size\to2\to1\tu1\tu2")
+	names := make([]string, 0, len(st.Contests))
+	for n := range st.Contests {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		c := st.Contests[n]
+		fmt.Fprintf(tw, "  %s\t%s\t%.4g\t%d\t%d\t%d\t%d\t%d\t%d\n", n, c.State, c.Risk, c.CardsExamined, c.NextRoundSize,
+			c.Discrepancies.O2, c.Discrepancies.O1, c.Discrepancies.U1, c.Discrepancies.U2)
+	}
+	tw.Flush()
+	if len(st.Awaiting) > 0 {
+		fmt.Fprintf(w, "%d drawn cards await interpretation.\n", len(st.Awaiting))
+	}
+	for _, c := range st.Conflicts {
+		fmt.Fprintf(w, "Card %s: the entries of %s disagree; enter it again.\n", c.CardID, strings.Join(c.By, " and "))
+	}
+}
+
+func auditNext(e *env, args []string) error {
+	fs := newFlags(e, "rla audit next DIR")
+	by := byFlag(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := oneDir(pos)
+	if err != nil {
+		return err
+	}
+	a, err := rla.Open(dir)
+	if err != nil {
+		return err
+	}
+	r, err := a.NextRound(*by)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Round %d opened. Next: rla audit draw %s --out pull.csv\n", r, dir)
+	return nil
+}
+
+func auditHandCount(e *env, args []string) error {
+	fs := newFlags(e, "rla audit handcount DIR --contest NAME --file tally.csv")
+	contest := fs.String("contest", "", "the contest counted by hand")
+	file := fs.String("file", "", "the tally CSV: choice,votes")
+	by := byFlag(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := oneDir(pos)
+	if err != nil {
+		return err
+	}
+	if err := requireFlags(fs, "contest", "file"); err != nil {
+		return err
+	}
+	a, err := rla.Open(dir)
+	if err != nil {
+		return err
+	}
+	st, err := a.HandCount(*contest, *file, *by)
+	if err != nil {
+		return err
+	}
+	printStatus(e.stdout, st)
+	return nil
+}
+
+func auditReport(e *env, args []string) error {
+	fs := newFlags(e, "rla audit report DIR [--format md|html|json]")
+	format := fs.String("format", "md", "md, html or json")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := oneDir(pos)
+	if err != nil {
+		return err
+	}
+	a, err := rla.Open(dir)
+	if err != nil {
+		return err
+	}
+	rep, err := a.Report()
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "md":
+		return rep.Markdown(e.stdout)
+	case "html":
+		return rep.HTML(e.stdout)
+	case "json":
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", " ")
+		return enc.Encode(rep)
+	}
+	return usageErrorf("--format must be md, html or json")
+}
+
+func runVerify(e *env, args []string) error {
+	fs := newFlags(e, "rla verify DIR")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := oneDir(pos)
+	if err != nil {
+		return err
+	}
+	problems, err := rla.Verify(dir)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(e.stdout, "FAIL:", p)
+		}
+		return withCode(1, fmt.Errorf("%d problems found", len(problems)))
+	}
+	fmt.Fprintln(e.stdout, "OK: log chain intact, inputs unchanged, selection and risks re-derived and equal to the record.")
+	return nil
+}

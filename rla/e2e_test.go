@@ -1,0 +1,274 @@
+package rla
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rlakit/rlakit/cvr"
+)
+
+// synthElection writes a synthetic election's manifest, results and
+// Dominion CSV export into dir and returns the generator (whose Paper gives
+// the true interpretation of each card).
+func synthElection(t testing.TB, dir string, cfg cvr.SynthConfig) (*cvr.Synth, InitOptions) {
+	t.Helper()
+	s, err := cvr.NewSynth(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, f func(*bytes.Buffer) error) string {
+		var b bytes.Buffer
+		if err := f(&b); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	o := InitOptions{
+		Manifest: write("manifest.csv", func(b *bytes.Buffer) error { return s.WriteManifest(b) }),
+		Results:  write("results.csv", func(b *bytes.Buffer) error { return s.WriteResults(b) }),
+		CVRs:     []string{write("cvr.csv", func(b *bytes.Buffer) error { return s.WriteDominionCSV(b, "") })},
+		Config:   Config{RiskLimit: 0.05},
+		By:       "Test Clerk",
+	}
+	return s, o
+}
+
+// interpret writes the audit board's reading of the drawn cards, taken from
+// the synthetic election's paper cards, and returns the file's path.
+func interpret(t testing.TB, s *cvr.Synth, a *Audit, draws []DrawRecord, path string) string {
+	t.Helper()
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write([]string{"card_id", "contest", "selections", "found"})
+	e := s.Election()
+	for _, d := range draws {
+		if d.Phantom {
+			continue
+		}
+		paper, err := s.Paper(d.CardID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range a.contests {
+			// The audit's contest indices are its own election's; match by name.
+			var sel []string
+			found := false
+			for cv := range paper.Votes.All() {
+				ec := e.Contest(cv.Contest)
+				if ec.Name != c.Name {
+					continue
+				}
+				found = true
+				for _, x := range cv.Selections() {
+					sel = append(sel, ec.Choices[x.Choice].Name)
+				}
+			}
+			if found {
+				w.Write([]string{d.CardID, c.Name, strings.Join(sel, ";"), "yes"})
+			}
+		}
+	}
+	w.Flush()
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// runAudit drives an audit to its end: rounds of draw, interpret, record
+// until every contest is confirmed or goes to a full hand count.
+func runAudit(t testing.TB, s *cvr.Synth, a *Audit, work string) *Status {
+	t.Helper()
+	for round := 1; round <= 10; round++ {
+		draws, err := a.Draw("Test Clerk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := a.Record(interpret(t, s, a, draws, filepath.Join(work, "interp.csv")), "Board A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		escalate := false
+		for _, c := range st.Contests {
+			switch c.State {
+			case StateEscalate:
+				escalate = true
+			case StateInProgress:
+				t.Fatalf("round %d: contest still in progress after all cards were recorded: %+v", round, c)
+			}
+		}
+		if !escalate {
+			return st
+		}
+		if _, err := a.NextRound("Test Clerk"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("audit did not finish in 10 rounds")
+	return nil
+}
+
+func TestAuditConfirmsCorrectOutcome(t *testing.T) {
+	work := t.TempDir()
+	cfg := cvr.NewSynthConfig(20000, 7)
+	cfg.Contests = []cvr.SynthContest{
+		{Name: "Mayor", Kind: cvr.SynthPlurality, WriteIn: true, Margin: 0.1},
+		{Name: "Council", Kind: cvr.SynthVoteForN, VoteFor: 2, Margin: 0.15, Coverage: 0.6},
+		{Name: "Measure A", Kind: cvr.SynthPlurality, Choices: 2, Margin: 0.2, Coverage: 0.5},
+	}
+	cfg.Errors = cvr.SplitSynthErrors(0.002)
+	cfg.MissingRate = 0.001
+	s, o := synthElection(t, work, cfg)
+	o.AcceptInconsistencies = true
+	dir := filepath.Join(work, "audit")
+	a, incons, err := Init(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(incons) == 0 {
+		t.Error("missing cards should be reported as inconsistencies")
+	}
+	if err := a.SetSeed("12345678901234567890", "", "Test Clerk"); err != nil {
+		t.Fatal(err)
+	}
+	st := runAudit(t, s, a, work)
+	for name, c := range st.Contests {
+		t.Logf("%s: %s risk %.4g, %d of %d cards examined, discrepancies %+v", name, c.State, c.Risk, c.CardsExamined, c.CardsDrawn, c.Discrepancies)
+		if c.CardsExamined == 0 {
+			t.Errorf("%s: no card examined", name)
+		}
+		if c.State != StateConfirmed {
+			t.Errorf("%s: %s (risk %v)", name, c.State, c.Risk)
+		}
+		if c.Risk > 0.05 {
+			t.Errorf("%s: risk %v above the limit", name, c.Risk)
+		}
+	}
+	// The state survives reopening.
+	b, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2, err := b.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range st.Contests {
+		if st2.Contests[name].Risk != c.Risk || st2.Contests[name].State != c.State {
+			t.Errorf("%s after reopening: %+v, before %+v", name, st2.Contests[name], c)
+		}
+	}
+}
+
+func TestAuditVerifyAndTamper(t *testing.T) {
+	work := t.TempDir()
+	cfg := cvr.NewSynthConfig(6000, 11)
+	cfg.Errors = cvr.SplitSynthErrors(0.003)
+	s, o := synthElection(t, work, cfg)
+	dir := filepath.Join(work, "audit")
+	a, _, err := Init(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetSeed("98765432109876543210", "", "Clerk"); err != nil {
+		t.Fatal(err)
+	}
+	runAudit(t, s, a, work)
+	problems, err := Verify(dir)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("intact audit: %v %v", problems, err)
+	}
+	// One changed byte in any log entry is detected.
+	entries, _ := os.ReadDir(logDir(dir))
+	for _, e := range entries {
+		p := filepath.Join(logDir(dir), e.Name())
+		orig, _ := os.ReadFile(p)
+		changed := bytes.Clone(orig)
+		i := bytes.Index(changed, []byte(`"data"`)) + 10
+		changed[i] ^= 0x01
+		os.Chmod(p, 0o644)
+		os.WriteFile(p, changed, 0o644)
+		if problems, err := Verify(dir); err == nil && len(problems) == 0 {
+			t.Errorf("%s: a changed byte went undetected", e.Name())
+		}
+		os.WriteFile(p, orig, 0o644)
+	}
+	// A changed committed input is detected.
+	in := filepath.Join(dir, "inputs")
+	files, _ := os.ReadDir(in)
+	p := filepath.Join(in, files[0].Name())
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, append(b, '\n'), 0o644)
+	if problems, err := Verify(dir); err == nil && len(problems) == 0 {
+		t.Error("a changed input went undetected")
+	}
+	os.WriteFile(p, b, 0o644)
+	if problems, err := Verify(dir); err != nil || len(problems) > 0 {
+		t.Fatalf("restored audit: %v %v", problems, err)
+	}
+}
+
+func TestAuditWrongOutcomeGoesToHandCount(t *testing.T) {
+	work := t.TempDir()
+	cfg := cvr.NewSynthConfig(2000, 5)
+	cfg.Contests = []cvr.SynthContest{{Name: "Mayor", Kind: cvr.SynthPlurality, Margin: 0.04}}
+	cfg.WrongOutcome = true
+	s, o := synthElection(t, work, cfg)
+	dir := filepath.Join(work, "audit")
+	a, _, err := Init(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetSeed("55555555554444444444", "", "Clerk"); err != nil {
+		t.Fatal(err)
+	}
+	st := runAudit(t, s, a, work)
+	mayor := st.Contests["Mayor"]
+	if mayor.State != StateFullHandCount {
+		t.Fatalf("wrong outcome: state %s, risk %v", mayor.State, mayor.Risk)
+	}
+	// The hand count's winner replaces the reported one.
+	var truth cvr.Tally
+	tally, err := cvr.Tabulate(s.Election(), s.Papers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth = *tally
+	var b bytes.Buffer
+	b.WriteString("choice,votes\n")
+	for name, n := range truth.Totals(0) {
+		b.WriteString(name + "," + strconv.FormatInt(n, 10) + "\n")
+	}
+	hc := filepath.Join(work, "handcount.csv")
+	os.WriteFile(hc, b.Bytes(), 0o644)
+	st, err = a.HandCount("Mayor", hc, "Counting Board")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := st.Contests["Mayor"].Winners; len(w) != 1 || w[0] == a.contests[0].Winners[0] {
+		t.Errorf("hand count winners %v; reported %v", w, a.contests[0].Winners)
+	}
+	rep, err := a.Report()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := rep.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "differ from the reported winners") {
+		t.Errorf("report does not say the hand count changed the outcome:\n%s", md.String())
+	}
+	if problems, err := Verify(dir); err != nil || len(problems) > 0 {
+		t.Fatalf("verify: %v %v", problems, err)
+	}
+}

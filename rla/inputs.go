@@ -1,0 +1,211 @@
+package rla
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/rlakit/rlakit/cvr"
+)
+
+// InputFile is one committed input file: where the audit keeps its copy and
+// the SHA-256 of its bytes, recorded before the seed is chosen so that no one
+// can change the inputs after seeing which cards will be drawn.
+type InputFile struct {
+	// Role is "manifest", "cvr" or "results".
+	Role string `json:"role"`
+	// Name is the file's name as given to the audit (for the report).
+	Name string `json:"name"`
+	// Path is the copy's path inside the audit directory.
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// copyInput copies the file at src into the audit directory's inputs
+// folder under a name made unique by its index, syncing it to disk, and
+// returns its record. A folder is copied file by file (a CVR export may be a
+// folder of many files), each recorded separately.
+func copyInput(dir, role string, index int, src string) ([]InputFile, error) {
+	st, err := os.Stat(src)
+	if err != nil {
+		return nil, fmt.Errorf("rla: %s input: %w", role, err)
+	}
+	if st.IsDir() {
+		var files []string
+		err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				files = append(files, p)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("rla: %s input: %w", role, err)
+		}
+		sort.Strings(files)
+		var out []InputFile
+		for _, f := range files {
+			rel, _ := filepath.Rel(src, f)
+			dst := filepath.Join("inputs", fmt.Sprintf("%s-%d", role, index), rel)
+			in, err := copyOne(dir, role, f, dst)
+			if err != nil {
+				return nil, err
+			}
+			in.Name = filepath.Join(filepath.Base(src), rel)
+			out = append(out, in)
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("rla: %s input %s: empty folder", role, src)
+		}
+		return out, nil
+	}
+	dst := filepath.Join("inputs", fmt.Sprintf("%s-%d-%s", role, index, filepath.Base(src)))
+	in, err := copyOne(dir, role, src, dst)
+	if err != nil {
+		return nil, err
+	}
+	return []InputFile{in}, nil
+}
+
+func copyOne(dir, role, src, rel string) (InputFile, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return InputFile{}, fmt.Errorf("rla: %s input: %w", role, err)
+	}
+	defer in.Close()
+	dst := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return InputFile{}, fmt.Errorf("rla: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), tempPrefix+"copy-*")
+	if err != nil {
+		return InputFile{}, fmt.Errorf("rla: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), in)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(dst))
+	}
+	if err != nil {
+		return InputFile{}, fmt.Errorf("rla: copying %s input %s: %w", role, src, err)
+	}
+	return InputFile{Role: role, Name: filepath.Base(src), Path: filepath.ToSlash(rel), SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n}, nil
+}
+
+// checkInput re-hashes a committed input's copy and reports whether it
+// still has its recorded digest.
+func checkInput(dir string, f InputFile) error {
+	in, err := os.Open(filepath.Join(dir, filepath.FromSlash(f.Path)))
+	if err != nil {
+		return fmt.Errorf("rla: committed %s input %s: %w", f.Role, f.Name, err)
+	}
+	defer in.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, in); err != nil {
+		return fmt.Errorf("rla: committed %s input %s: %w", f.Role, f.Name, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != f.SHA256 {
+		return fmt.Errorf("rla: committed %s input %s: %w: its SHA-256 is now %s, committed as %s", f.Role, f.Name, ErrTampered, got, f.SHA256)
+	}
+	return nil
+}
+
+// inputPaths returns the audit-directory paths of the committed inputs with
+// the given role.
+func inputPaths(dir string, files []InputFile, role string) []string {
+	var out []string
+	for _, f := range files {
+		if f.Role == role {
+			out = append(out, filepath.Join(dir, filepath.FromSlash(f.Path)))
+		}
+	}
+	return out
+}
+
+// Data is an election's data as an audit uses it: the manifest, the CVRs
+// with a phantom for every card the manifest has and the CVRs lack, the CVR
+// tally and the reported results.
+type Data struct {
+	Election *cvr.Election
+	Manifest *cvr.Manifest
+	// Cards holds the CVRs in the order read, then the phantoms.
+	Cards    *cvr.Cards
+	Phantoms int
+	Tally    *cvr.Tally
+	Results  *cvr.Results
+	Format   string
+}
+
+// loadData reads committed (or to-be-committed) inputs.
+func loadData(manifest string, cvrs []string, format string, results string) (*Data, error) {
+	d := &Data{Election: &cvr.Election{}}
+	var err error
+	if d.Manifest, err = cvr.ReadManifestFile(manifest); err != nil {
+		return nil, err
+	}
+	if len(cvrs) > 0 {
+		f, seq, err := cvr.Read(d.Election, format, cvr.Options{}, cvrs...)
+		if err != nil {
+			return nil, err
+		}
+		d.Format = f.Name
+		if d.Cards, err = cvr.ReadAll(seq); err != nil {
+			return nil, err
+		}
+	} else {
+		d.Cards = &cvr.Cards{}
+	}
+	if d.Tally, err = cvr.Tabulate(d.Election, d.Cards.All()); err != nil {
+		return nil, err
+	}
+	if results != "" {
+		f, err := os.Open(results)
+		if err != nil {
+			return nil, fmt.Errorf("rla: results: %w", err)
+		}
+		defer f.Close()
+		if d.Results, err = cvr.ReadResults(f, filepath.Base(results)); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// addPhantoms appends the phantom cards after the CVRs. A phantom may
+// have held any contest, so it is given every contest under audit, with no
+// selections: it then counts for every contest, as the worst case.
+func (d *Data) addPhantoms(contests []*contest) {
+	ph := cvr.Phantoms(d.Manifest, d.Cards)
+	for i := range ph {
+		for _, c := range contests {
+			ph[i].Votes.Begin(c.index, 0)
+		}
+		d.Cards.Append(&ph[i])
+	}
+	d.Phantoms = len(ph)
+}
+
+// contestByName finds a contest by name or ID, ignoring case.
+func (d *Data) contestByName(name string) (cvr.ContestIndex, bool) {
+	for i, c := range d.Election.Contests {
+		if strings.EqualFold(c.Name, name) || strings.EqualFold(c.ID, name) {
+			return cvr.ContestIndex(i), true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,420 @@
+package rla
+
+import (
+	"cmp"
+	"fmt"
+	"html/template"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rlakit/rlakit/cvr"
+	"github.com/rlakit/rlakit/margin"
+)
+
+// Report is the audit report that 2 CCR 20125 asks for. It lists the CVRs
+// of the examined cards only: California treats CVRs as confidential, and
+// the report is public.
+type Report struct {
+	Title     string        `json:"title"`
+	AuditType string        `json:"audit_type"`
+	RiskLimit float64       `json:"risk_limit"`
+	Started   time.Time     `json:"started"`
+	Finished  time.Time     `json:"finished"`
+	Complete  bool          `json:"complete"`
+	Rounds    []RoundReport `json:"rounds"`
+	// LogHead is the SHA-256 of the last log entry: publishing it pins the
+	// audit's whole recorded history.
+	LogHead  string      `json:"log_head"`
+	Inputs   []InputFile `json:"inputs"`
+	Manifest struct {
+		Batches int   `json:"batches"`
+		Cards   int64 `json:"cards"`
+	} `json:"manifest"`
+	CVRs            int                 `json:"cvrs"`
+	Phantoms        int                 `json:"phantoms"`
+	Seed            *SeedReport         `json:"seed"`
+	Selection       string              `json:"selection"`
+	RiskFunction    string              `json:"risk_function"`
+	Inconsistencies []cvr.Inconsistency `json:"inconsistencies"`
+	Accepted        bool                `json:"inconsistencies_accepted"`
+	Contests        []ContestReport     `json:"contests"`
+	Undetermined    []CardContest       `json:"undetermined_intent"`
+	Examined        []ExaminedCard      `json:"cards_examined"`
+	Discrepancies   map[string]string   `json:"discrepancy_classes"`
+	Log             []LogLine           `json:"log"`
+}
+
+// SeedReport says what the seed was and when and how it was generated.
+type SeedReport struct {
+	Seed       string    `json:"seed"`
+	How        string    `json:"how"`
+	RecordedAt time.Time `json:"recorded_at"`
+	By         string    `json:"by"`
+}
+
+// RoundReport describes one round.
+type RoundReport struct {
+	Round    int                 `json:"round"`
+	Opened   time.Time           `json:"opened"`
+	Sizes    map[string]int      `json:"sizes"`
+	Estimate map[string]Estimate `json:"estimates"`
+	Drawn    int                 `json:"cards_drawn"`
+}
+
+// ContestReport is one contest's part of the report.
+type ContestReport struct {
+	Name            string            `json:"name"`
+	VoteFor         int               `json:"vote_for"`
+	Cards           int64             `json:"cards"`
+	Reported        map[string]int64  `json:"reported_results"`
+	ReportedWinners []string          `json:"reported_winners"`
+	Assertions      []AssertionReport `json:"assertions"`
+	State           string            `json:"state"`
+	Risk            float64           `json:"measured_risk"`
+	CardsExamined   int               `json:"cards_examined"`
+	Discrepancies   Discrepancies     `json:"discrepancies"`
+	HandCount       map[string]int64  `json:"full_manual_tally,omitempty"`
+	Winners         []string          `json:"winners"`
+	Outcome         string            `json:"outcome"`
+}
+
+// AssertionReport is one assertion of a contest with its margin and risk.
+type AssertionReport struct {
+	Name   string  `json:"name"`
+	Margin float64 `json:"diluted_margin"`
+	Risk   float64 `json:"risk"`
+}
+
+// CardContest names a contest on a card.
+type CardContest struct {
+	CardID  string `json:"card_id"`
+	Contest string `json:"contest"`
+}
+
+// ExaminedCard is one card the audit examined: where it is, what the audit
+// board read and, in a comparison audit, its CVR and discrepancies.
+type ExaminedCard struct {
+	DrawRecord
+	Found         bool                `json:"found"`
+	Interpreted   bool                `json:"interpreted"`
+	Reading       map[string][]string `json:"reading,omitempty"`
+	CVR           map[string][]string `json:"cvr,omitempty"`
+	Discrepancies map[string]string   `json:"discrepancies,omitempty"`
+	By            []string            `json:"entered_by,omitempty"`
+}
+
+// LogLine summarises one log entry.
+type LogLine struct {
+	Seq  int       `json:"seq"`
+	Kind string    `json:"kind"`
+	Time time.Time `json:"time"`
+	By   string    `json:"by"`
+}
+
+var discrepancyClasses = map[string]string{
+	"o2": "two-vote overstatement: the CVR showed a vote for a reported winner, the paper a vote for a loser",
+	"o1": "one-vote overstatement: the CVR overstated the winner's lead by one vote (e.g. a winner vote the paper lacks)",
+	"u1": "one-vote understatement: the CVR understated the winner's lead by one vote",
+	"u2": "two-vote understatement: the CVR showed a loser vote, the paper a winner vote",
+}
+
+// Report builds the audit report from the log and the current status.
+func (a *Audit) Report() (*Report, error) {
+	st, err := a.Status()
+	if err != nil {
+		return nil, err
+	}
+	cfg := a.Config()
+	entries := a.log.Entries()
+	r := &Report{
+		Title:           "Risk-limiting audit report",
+		RiskLimit:       cfg.RiskLimit,
+		Started:         entries[0].Time,
+		Finished:        entries[len(entries)-1].Time,
+		LogHead:         a.Head(),
+		Inputs:          a.st.commit.Inputs,
+		CVRs:            a.st.commit.CVRs,
+		Phantoms:        a.st.commit.Phantoms,
+		Inconsistencies: a.st.commit.Inconsistencies,
+		Accepted:        a.st.accepted,
+		Discrepancies:   discrepancyClasses,
+	}
+	r.Manifest.Batches, r.Manifest.Cards = a.st.commit.ManifestBatches, a.st.commit.ManifestCards
+	if cfg.Method == Comparison {
+		r.AuditType = "ballot-level comparison audit (2 CCR 20119)"
+		r.Selection = "Consistent sampling with card-style data (Stark's SHANGRLA): every card, in the order of the CVR export followed by the phantoms, gets a sample number, the SHA-256 of the seed, a comma and as many zero bytes as its position; cards are taken in increasing order of sample number while a contest on them still needs cards. Later rounds extend the earlier sample."
+		r.RiskFunction = "ALPHA supermartingale with SHANGRLA's optimal comparison bet (Stark 2023), sampling without replacement, on the overstatement assorters of each contest's assertions (Stark 2020)."
+	} else {
+		r.AuditType = "ballot polling audit (2 CCR 20118)"
+		r.Selection = "Consistent sampling with ticket numbers (Rivest's consistent_sampler as Arlo uses it): each card of the manifest gets a ticket from the SHA-256 of the seed's hash and the card's (jurisdiction, tabulator, batch, position); cards are drawn in increasing order of ticket, without replacement."
+		r.RiskFunction = "ALPHA supermartingale with the shrink-truncate estimator (Stark 2023), sampling without replacement, on the assorters of each contest's assertions (Stark 2020)."
+	}
+	if a.st.seed != nil {
+		r.Seed = &SeedReport{Seed: a.st.seed.Seed, How: a.st.seed.How, RecordedAt: a.st.seedEntry.Time, By: a.st.seedEntry.By}
+	}
+	roundOpened := map[int]time.Time{}
+	for _, e := range entries {
+		r.Log = append(r.Log, LogLine{Seq: e.Seq, Kind: e.Kind, Time: e.Time, By: e.By})
+		if e.Kind == kindRound {
+			roundOpened[len(roundOpened)+1] = e.Time
+		}
+	}
+	for _, rd := range a.st.rounds {
+		r.Rounds = append(r.Rounds, RoundReport{Round: rd.Round, Opened: roundOpened[rd.Round], Sizes: rd.Sizes, Estimate: rd.Estimates, Drawn: len(a.st.draws[rd.Round].Draws)})
+	}
+	r.Complete = true
+	for _, c := range a.contests {
+		s := st.Contests[c.Name]
+		cr := ContestReport{
+			Name: c.Name, VoteFor: c.VoteFor, Cards: c.Cards, Reported: c.Reported, ReportedWinners: c.Winners,
+			State: s.State, Risk: s.Risk, CardsExamined: s.CardsExamined, Discrepancies: s.Discrepancies,
+			HandCount: s.HandCount, Winners: s.Winners,
+		}
+		for _, as := range c.Assertions {
+			cr.Assertions = append(cr.Assertions, AssertionReport{Name: as.Name, Margin: as.Margin, Risk: s.Assertions[as.Name]})
+		}
+		switch {
+		case s.State == StateConfirmed:
+			cr.Outcome = fmt.Sprintf("confirmed at risk %.4g (limit %g): the reported winners stand", s.Risk, cfg.RiskLimit)
+		case s.State == StateFullHandCount && s.HandCount != nil:
+			cr.Outcome = "decided by a full manual tally, whose winners are final"
+			if !slices.Equal(s.Winners, c.Winners) {
+				cr.Outcome += ": they differ from the reported winners"
+			}
+		case s.State == StateFullHandCount:
+			cr.Outcome = "a full manual tally is required and has not been recorded"
+			r.Complete = false
+		default:
+			cr.Outcome = "the audit of this contest is not finished"
+			r.Complete = false
+		}
+		r.Contests = append(r.Contests, cr)
+	}
+	readings, _ := a.readings()
+	for _, d := range a.drawnRecords() {
+		ex := ExaminedCard{DrawRecord: d}
+		rd := readings[d.CardID]
+		if d.Phantom {
+			ex.Found = false
+		} else if rd != nil {
+			ex.Interpreted, ex.Found, ex.By = true, rd.found, rd.by
+			ex.Reading = map[string][]string{}
+			for _, c := range a.contests {
+				if sel, ok := rd.contests[c.index]; ok {
+					ex.Reading[c.Name] = sel
+					if slices.Contains(sel, Undetermined) {
+						r.Undetermined = append(r.Undetermined, CardContest{CardID: d.CardID, Contest: c.Name})
+					}
+				}
+			}
+		}
+		if cfg.Method == Comparison {
+			card := a.data.Cards.Card(d.Card)
+			ex.CVR = votesByName(a.data.Election, a.contests, card.Votes)
+			if ex.Interpreted || d.Phantom {
+				ex.Discrepancies = map[string]string{}
+				p := margin.Pair{CVR: card.Votes, Phantom: d.Phantom}
+				if rd != nil {
+					p.NotFound, p.MVR = !rd.found, a.mvrVotes(rd)
+				}
+				for _, c := range a.contests {
+					if _, on := card.Votes.Get(c.index); !on {
+						continue
+					}
+					worst := cardDiscrepancy(c, &p)
+					if worst != margin.None {
+						ex.Discrepancies[c.Name] = strings.ToLower(worst.String())
+					}
+				}
+			}
+		}
+		r.Examined = append(r.Examined, ex)
+	}
+	return r, nil
+}
+
+func votesByName(e *cvr.Election, contests []*contest, v cvr.Votes) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range contests {
+		cv, ok := v.Get(c.index)
+		if !ok {
+			continue
+		}
+		ec := e.Contest(c.index)
+		sel := []string{}
+		for _, s := range cv.Selections() {
+			sel = append(sel, ec.Choices[s.Choice].Name)
+		}
+		if cv.Flags&cvr.Overvote != 0 {
+			sel = append(sel, "(overvote)")
+		}
+		out[c.Name] = sel
+	}
+	return out
+}
+
+// Markdown writes the report for people.
+func (r *Report) Markdown(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# %s\n\n", r.Title)
+	status := "complete"
+	if !r.Complete {
+		status = "NOT complete"
+	}
+	p("- Audit type: %s\n- Risk limit: %g%%\n- Started: %s; last step: %s; rounds: %d; the audit is %s.\n",
+		r.AuditType, 100*r.RiskLimit, r.Started.Format(time.RFC3339), r.Finished.Format(time.RFC3339), len(r.Rounds), status)
+	p("- Audit log head (SHA-256 of the last entry; publish it to pin the record): `%s`\n\n", r.LogHead)
+
+	p("## Outcomes\n\n| contest | reported winners | state | measured risk | cards examined | o2 | o1 | u1 | u2 | outcome |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, c := range r.Contests {
+		p("| %s | %s | %s | %.4g | %d | %d | %d | %d | %d | %s |\n", c.Name, strings.Join(c.ReportedWinners, ", "), c.State, c.Risk, c.CardsExamined,
+			c.Discrepancies.O2, c.Discrepancies.O1, c.Discrepancies.U1, c.Discrepancies.U2, c.Outcome)
+	}
+	p("\nThe measured risk is the largest chance, over the contest's assertions, that an audit of a wrong outcome would have produced evidence this strong; the reported outcome is confirmed when it is at or below the risk limit.\n\n")
+
+	p("## Reported results\n\n")
+	for _, c := range r.Contests {
+		p("### %s (vote for %d; %d cards may hold it)\n\n| choice | reported votes |\n|---|---|\n", c.Name, c.VoteFor, c.Cards)
+		names := make([]string, 0, len(c.Reported))
+		for n := range c.Reported {
+			names = append(names, n)
+		}
+		slices.SortFunc(names, func(x, y string) int { return cmp.Or(cmp.Compare(c.Reported[y], c.Reported[x]), strings.Compare(x, y)) })
+		for _, n := range names {
+			p("| %s | %d |\n", n, c.Reported[n])
+		}
+		p("\n| assertion | diluted margin | risk |\n|---|---|---|\n")
+		for _, as := range c.Assertions {
+			p("| %s | %.6g | %.4g |\n", as.Name, as.Margin, as.Risk)
+		}
+		if c.HandCount != nil {
+			p("\nFull manual tally: ")
+			var parts []string
+			for _, n := range names {
+				parts = append(parts, fmt.Sprintf("%s %d", n, c.HandCount[n]))
+			}
+			p("%s. Winners: %s.\n", strings.Join(parts, ", "), strings.Join(c.Winners, ", "))
+		}
+		p("\n")
+	}
+
+	p("## Inputs\n\nThe ballot manifest lists %d batches with %d cards; the CVR export holds %d cards; %d cards of the manifest have no CVR and enter the audit as phantoms, counted in the way least favourable to the reported outcome.\n\n| role | file | SHA-256 | bytes |\n|---|---|---|---|\n",
+		r.Manifest.Batches, r.Manifest.Cards, r.CVRs, r.Phantoms)
+	for _, f := range r.Inputs {
+		p("| %s | %s | `%s` | %d |\n", f.Role, f.Name, f.SHA256, f.Bytes)
+	}
+	p("\n## Inconsistencies found by reconciliation\n\n")
+	if len(r.Inconsistencies) == 0 {
+		p("None: the manifest, the CVRs and the reported results agree.\n\n")
+	} else {
+		p("| kind | batch or contest | expected | found | cause |\n|---|---|---|---|---|\n")
+		for _, in := range r.Inconsistencies {
+			p("| %s | %s | %d | %d | %s |\n", in.Kind, cmp.Or(in.Batch, in.Contest+" "+in.Choice, in.ID), in.Expected, in.Found, in.Cause)
+		}
+		if r.Accepted {
+			p("\nThe official accepted these inconsistencies before the seed was set.\n\n")
+		}
+	}
+	p("## Random seed and selection\n\n")
+	if r.Seed != nil {
+		p("Seed `%s`, %s; recorded %s by %s.\n\n", r.Seed.Seed, r.Seed.How, r.Seed.RecordedAt.Format(time.RFC3339), r.Seed.By)
+	}
+	p("%s\n\nRisk function: %s\n\n| round | opened | cards drawn | sample sizes |\n|---|---|---|---|\n", r.Selection, r.RiskFunction)
+	for _, rd := range r.Rounds {
+		var parts []string
+		for _, c := range r.Contests {
+			parts = append(parts, fmt.Sprintf("%s %d", c.Name, rd.Sizes[c.Name]))
+		}
+		p("| %d | %s | %d | %s |\n", rd.Round, rd.Opened.Format(time.RFC3339), rd.Drawn, strings.Join(parts, "; "))
+	}
+	p("\n## Cards whose voter intent could not be determined\n\n")
+	if len(r.Undetermined) == 0 {
+		p("None.\n\n")
+	} else {
+		for _, u := range r.Undetermined {
+			p("- card %s, contest %s (counted as the worst case for the reported outcome)\n", u.CardID, u.Contest)
+		}
+		p("\n")
+	}
+	p("## Discrepancy classes\n\n")
+	for _, k := range []string{"o2", "o1", "u1", "u2"} {
+		p("- **%s**: %s\n", k, r.Discrepancies[k])
+	}
+	p("\n## Cards examined\n\nOnly the CVRs of the examined cards appear here.\n\n| round | draw | jurisdiction | tabulator | batch | position | card | found | audit board reading | CVR | discrepancies |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, ex := range r.Examined {
+		found := "yes"
+		switch {
+		case ex.Phantom:
+			found = "phantom (no CVR)"
+		case !ex.Interpreted:
+			found = "awaiting"
+		case !ex.Found:
+			found = "not found"
+		}
+		p("| %d | %d | %s | %s | %s | %d | %s | %s | %s | %s | %s |\n", ex.Round, ex.Draw, ex.Jurisdiction, ex.Tabulator, ex.Batch, ex.Position, ex.CardID, found,
+			readingText(ex.Reading), readingText(ex.CVR), readingText(stringsMap(ex.Discrepancies)))
+	}
+	p("\n## Audit log\n\n| # | step | time | by |\n|---|---|---|---|\n")
+	for _, l := range r.Log {
+		p("| %d | %s | %s | %s |\n", l.Seq, l.Kind, l.Time.Format(time.RFC3339), l.By)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func stringsMap(m map[string]string) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range m {
+		out[k] = []string{v}
+	}
+	return out
+}
+
+func readingText(m map[string][]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range keys {
+		v := strings.Join(m[k], "; ")
+		if v == "" {
+			v = "no vote"
+		}
+		parts = append(parts, k+": "+v)
+	}
+	return strings.ReplaceAll(strings.Join(parts, " / "), "|", "\\|")
+}
+
+var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
+	"pct":     func(f float64) string { return fmt.Sprintf("%g%%", 100*f) },
+	"g4":      func(f float64) string { return fmt.Sprintf("%.4g", f) },
+	"reading": func(m map[string][]string) string { return readingText(m) },
+	"dis":     func(m map[string]string) string { return readingText(stringsMap(m)) },
+	"join":    func(s []string) string { return strings.Join(s, ", ") },
+}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}</style></head>
+<body><h1>{{.Title}}</h1>
+<ul><li>Audit type: {{.AuditType}}</li><li>Risk limit: {{pct .RiskLimit}}</li>
+<li>Started {{.Started}}; last step {{.Finished}}; {{len .Rounds}} rounds; {{if .Complete}}complete{{else}}<b>not complete</b>{{end}}</li>
+<li>Audit log head: <code>{{.LogHead}}</code></li></ul>
+<h2>Outcomes</h2><table><tr><th>contest</th><th>reported winners</th><th>state</th><th>measured risk</th><th>cards examined</th><th>o2</th><th>o1</th><th>u1</th><th>u2</th><th>outcome</th></tr>
+{{range .Contests}}<tr><td>{{.Name}}</td><td>{{join .ReportedWinners}}</td><td>{{.State}}</td><td>{{g4 .Risk}}</td><td>{{.CardsExamined}}</td><td>{{.Discrepancies.O2}}</td><td>{{.Discrepancies.O1}}</td><td>{{.Discrepancies.U1}}</td><td>{{.Discrepancies.U2}}</td><td>{{.Outcome}}</td></tr>
+{{end}}</table>
+<h2>Inputs</h2><p>{{.Manifest.Batches}} batches, {{.Manifest.Cards}} cards in the manifest; {{.CVRs}} CVRs; {{.Phantoms}} phantoms.</p>
+<table><tr><th>role</th><th>file</th><th>SHA-256</th></tr>{{range .Inputs}}<tr><td>{{.Role}}</td><td>{{.Name}}</td><td><code>{{.SHA256}}</code></td></tr>{{end}}</table>
+<h2>Inconsistencies</h2>{{if .Inconsistencies}}<table><tr><th>kind</th><th>batch</th><th>contest</th><th>expected</th><th>found</th><th>cause</th></tr>{{range .Inconsistencies}}<tr><td>{{.Kind}}</td><td>{{.Batch}}</td><td>{{.Contest}} {{.Choice}}</td><td>{{.Expected}}</td><td>{{.Found}}</td><td>{{.Cause}}</td></tr>{{end}}</table>{{else}}<p>None.</p>{{end}}
+<h2>Seed and selection</h2>{{with .Seed}}<p>Seed <code>{{.Seed}}</code>, {{.How}}; recorded {{.RecordedAt}} by {{.By}}.</p>{{end}}<p>{{.Selection}}</p><p>Risk function: {{.RiskFunction}}</p>
+<h2>Cards whose voter intent could not be determined</h2>{{if .Undetermined}}<ul>{{range .Undetermined}}<li>{{.CardID}}: {{.Contest}}</li>{{end}}</ul>{{else}}<p>None.</p>{{end}}
+<h2>Cards examined</h2><table><tr><th>round</th><th>draw</th><th>batch</th><th>position</th><th>card</th><th>reading</th><th>CVR</th><th>discrepancies</th></tr>
+{{range .Examined}}<tr><td>{{.Round}}</td><td>{{.Draw}}</td><td>{{.Jurisdiction}} {{.Tabulator}} {{.Batch}}</td><td>{{.Position}}</td><td>{{.CardID}}</td><td>{{reading .Reading}}</td><td>{{reading .CVR}}</td><td>{{dis .Discrepancies}}</td></tr>
+{{end}}</table></body></html>
+`))
+
+// HTML writes the report as a web page.
+func (r *Report) HTML(w io.Writer) error { return htmlReport.Execute(w, r) }

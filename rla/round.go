@@ -1,0 +1,323 @@
+package rla
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/rlakit/rlakit/cvr"
+	"github.com/rlakit/rlakit/margin"
+	"github.com/rlakit/rlakit/sample"
+	"github.com/rlakit/rlakit/stats"
+)
+
+// SetSeed records the public random seed. It must come after the inputs
+// are committed (and their inconsistencies accepted) and be at least 20
+// decimal digits, as rolled on ten-sided dice. how says how and where it
+// was generated, for the report.
+func (a *Audit) SetSeed(seed, how, by string) error {
+	switch {
+	case a.st.seed != nil:
+		return fmt.Errorf("rla: the seed is already set (%s, recorded %s)", a.st.seed.Seed, a.st.seedEntry.Time.Format("2006-01-02 15:04 MST"))
+	case !a.st.accepted:
+		return fmt.Errorf("rla: %w: accept them (init --accept-inconsistencies) before the seed is set", ErrInconsistent)
+	}
+	if err := sample.CheckSeedDigits(seed); err != nil {
+		return err
+	}
+	if how == "" {
+		how = "rolled on ten-sided dice in a public meeting"
+	}
+	e, err := a.log.Append(kindSeed, by, seedData{Seed: seed, How: how})
+	if err != nil {
+		return err
+	}
+	a.st.seed, a.st.seedEntry = &seedData{Seed: seed, How: how}, e
+	if a.Config().Method == Comparison {
+		a.nums = sample.SampleNumbers(seed, a.data.Cards.Len())
+	}
+	return nil
+}
+
+// simulations is the number of audits simulated for each sample-size
+// estimate; the quantiles it gives are then stable to about a percent.
+const simulations = 1000
+
+// estimateSize estimates the sample size of a contest: for each assertion
+// it simulates audits (stats.MonteCarlo) on the population the assumed or
+// observed error rates describe, after the values already observed, and
+// takes the chosen quantile; the contest needs the largest.
+func (a *Audit) estimateSize(c *contest, m *contestMeasure, round int) (Estimate, error) {
+	cfg := a.Config()
+	est := Estimate{Quantile: cfg.Quantile, Quantiles: map[string]int{}}
+	worst := map[float64]int{}
+	for i, as := range c.assertions {
+		var pop, prefix []float64
+		var test stats.Test
+		N := int(c.Cards)
+		if cfg.Method == Comparison {
+			comp := c.comparisons[i]
+			r1, r2 := cfg.ErrorRate1, cfg.ErrorRate2
+			if m != nil && len(m.values[i]) > 0 {
+				prefix = m.values[i]
+				n := float64(len(prefix))
+				// Observed overstatement rates, never below the assumed ones.
+				r1 = math.Max(r1, float64(m.classes[i][margin.O1])/n)
+				r2 = math.Max(r2, float64(m.classes[i][margin.O2])/n)
+			}
+			var err error
+			pop, err = stats.OverstatementPopulation(10000, comp.Margin, as.Upper(), r1, r2)
+			if err != nil {
+				return est, err
+			}
+			test = a.comparisonTest(c, i)
+		} else {
+			pop = pollingPopulation(c, i, a.data)
+			if m != nil {
+				prefix = m.values[i]
+			}
+			N = int(a.data.Manifest.Cards())
+			test = a.pollingTest(c, i)
+		}
+		if len(prefix) >= N {
+			continue
+		}
+		mc := stats.MonteCarlo{Test: test, Pop: pop, Prefix: prefix, N: N, Alpha: cfg.RiskLimit, Reps: simulations, Seed: sizeSeed(c, round, i)}
+		sizes, err := mc.Run()
+		if err != nil {
+			return est, fmt.Errorf("rla: contest %q, assertion %q: %w", c.Name, as.Name, err)
+		}
+		for _, q := range []float64{0.5, 0.8, 0.9, 0.99, cfg.Quantile} {
+			worst[q] = max(worst[q], sizes.Quantile(q))
+		}
+	}
+	for q, n := range worst {
+		est.Quantiles[strconv.FormatFloat(q, 'g', -1, 64)] = n
+	}
+	est.Chosen = worst[cfg.Quantile]
+	return est, nil
+}
+
+// sizeSeed makes the simulations of each contest, round and assertion
+// reproducible (rla verify repeats them) without depending on the audit's
+// seed.
+func sizeSeed(c *contest, round, assertion int) uint64 {
+	h := sha256.New()
+	fmt.Fprintf(h, "rlakit sample size\x00%s\x00%d\x00%d", c.ID, round, assertion)
+	return binary.BigEndian.Uint64(h.Sum(nil))
+}
+
+// pollingPopulation is the population of assorter values that the reported
+// results imply for a polling audit: each winner vote 1, loser vote 0, other
+// cards 1/2 (for a pairwise assorter), over the manifest's cards.
+func pollingPopulation(c *contest, i int, d *Data) []float64 {
+	as := c.assertions[i]
+	w, l := c.Reported[as.WinnerName], c.Reported[as.LoserName]
+	total := d.Manifest.Cards()
+	const size = 10000
+	pop := make([]float64, size)
+	nw := int(math.Round(float64(w) / float64(total) * size))
+	nl := int(math.Round(float64(l) / float64(total) * size))
+	for j := range pop {
+		switch {
+		case j < nw:
+			pop[j] = as.Upper()
+		case j < nw+nl:
+			pop[j] = 0
+		default:
+			pop[j] = 0.5
+		}
+	}
+	return pop
+}
+
+// comparisonTest is the risk function of a comparison audit: ALPHA with
+// SHANGRLA's optimal comparison bet (Stark 2023), sampling without
+// replacement from the contest's cards.
+func (a *Audit) comparisonTest(c *contest, i int) stats.Test {
+	return stats.Alpha{
+		Population: stats.Population{N: int(c.Cards), T: 0.5, U: c.comparisons[i].Upper()},
+		Estimator:  stats.OptimalComparison{},
+	}
+}
+
+// pollingTest is the risk function of a polling audit: ALPHA with the
+// shrink-truncate estimator (Stark 2023), without replacement from the
+// manifest's cards.
+func (a *Audit) pollingTest(c *contest, i int) stats.Test {
+	return stats.Alpha{
+		Population: stats.Population{N: int(a.data.Manifest.Cards()), T: 0.5, U: c.assertions[i].Upper()},
+		Estimator:  stats.ShrinkTrunc{},
+	}
+}
+
+// ErrNoSeed is returned by steps that need the seed before it is set.
+var ErrNoSeed = errors.New("the seed is not set yet (rla audit seed)")
+
+// openRound records a new round with the contests' target sample sizes:
+// the first round from the assumed error rates, later ones from what the
+// audit observed. Contests that are finished keep their sizes.
+func (a *Audit) openRound(by string) (roundData, error) {
+	r, err := a.computeRound()
+	if err != nil {
+		return r, err
+	}
+	if _, err := a.log.Append(kindRound, by, r); err != nil {
+		return r, err
+	}
+	a.st.rounds = append(a.st.rounds, r)
+	return r, nil
+}
+
+// computeRound works out the next round's sample sizes from the state.
+func (a *Audit) computeRound() (roundData, error) {
+	if a.st.seed == nil {
+		return roundData{}, ErrNoSeed
+	}
+	r := roundData{Round: len(a.st.rounds) + 1, Sizes: map[string]int{}, Estimates: map[string]Estimate{}}
+	ms, err := a.measure()
+	if err != nil {
+		return r, err
+	}
+	grow := false
+	for i, c := range a.contests {
+		prev := 0
+		if len(a.st.rounds) > 0 {
+			prev = a.st.rounds[len(a.st.rounds)-1].Sizes[c.Name]
+		}
+		r.Sizes[c.Name] = prev
+		if r.Round > 1 && ms[i].State != StateEscalate {
+			continue
+		}
+		var m *contestMeasure
+		if r.Round > 1 {
+			m = ms[i]
+		}
+		est, err := a.estimateSize(c, m, r.Round)
+		if err != nil {
+			return r, err
+		}
+		r.Estimates[c.Name] = est
+		r.Sizes[c.Name] = max(est.Chosen, prev+1)
+		grow = true
+	}
+	if !grow {
+		return r, errors.New("rla: no contest needs another round")
+	}
+	return r, nil
+}
+
+// cardContests returns the indices (into a.contests) of the contests under
+// audit on card i, appended to buf[:0].
+func (a *Audit) cardContests(i int, buf []int) []int {
+	buf = buf[:0]
+	v := a.data.Cards.Card(i).Votes
+	for k, c := range a.contests {
+		if _, ok := v.Get(c.index); ok {
+			buf = append(buf, k)
+		}
+	}
+	return buf
+}
+
+// Draw draws the current round's sample, opening the first round if
+// needed, and returns the round's pull list. Drawing a round that is
+// already drawn returns the recorded list.
+func (a *Audit) Draw(by string) ([]DrawRecord, error) {
+	if a.st.seed == nil {
+		return nil, ErrNoSeed
+	}
+	if len(a.st.rounds) == 0 {
+		if _, err := a.openRound(by); err != nil {
+			return nil, err
+		}
+	}
+	round := len(a.st.rounds)
+	if d, ok := a.st.draws[round]; ok {
+		return d.Draws, nil
+	}
+	draws, err := a.selectRound(round)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.log.Append(kindDraw, by, drawData{Round: round, Draws: draws}); err != nil {
+		return nil, err
+	}
+	a.st.draws[round] = drawData{Round: round, Draws: draws}
+	return draws, nil
+}
+
+// drawnCards returns the cards drawn in all rounds so far, in draw order.
+func (a *Audit) drawnCards() []int {
+	var out []int
+	for r := 1; r <= len(a.st.rounds); r++ {
+		for _, d := range a.st.draws[r].Draws {
+			out = append(out, d.Card)
+		}
+	}
+	return out
+}
+
+// selectRound computes round r's new cards.
+func (a *Audit) selectRound(r int) ([]DrawRecord, error) {
+	sizes := a.st.rounds[r-1].Sizes
+	before := a.drawnCards()
+	first := len(before) + 1
+	var out []DrawRecord
+	if a.Config().Method == Polling {
+		// Polling: Arlo's consistent sampling from the manifest, without
+		// replacement; every contest's sample is the same cards.
+		need := 0
+		for _, n := range sizes {
+			need = max(need, n)
+		}
+		m, err := a.data.Manifest.Sampling()
+		if err != nil {
+			return nil, err
+		}
+		draws, err := m.ConsistentDraws(a.st.seed.Seed, len(before), need-len(before), false)
+		if err != nil {
+			return nil, err
+		}
+		for i, d := range draws {
+			b := m.Batches()[d.Batch]
+			key := cvr.BatchKey{Jurisdiction: b.Jurisdiction, Tabulator: b.Tabulator, Batch: b.Name}
+			idx, _ := m.Index(d.Batch, d.Position)
+			out = append(out, DrawRecord{
+				Round: r, Draw: first + i, Card: int(idx - 1), Ticket: sample.TrimTicket(d.Ticket, 18),
+				CardID:       key.String() + "#" + strconv.Itoa(d.Position),
+				Jurisdiction: b.Jurisdiction, Tabulator: b.Tabulator, Batch: b.Name, Position: d.Position,
+			})
+		}
+		return out, nil
+	}
+	target := make([]int, len(a.contests))
+	for k, c := range a.contests {
+		target[k] = sizes[c.Name]
+	}
+	res, err := sample.ConsistentContestSample(a.nums, a.cardContests, target, before)
+	if err != nil {
+		return nil, err
+	}
+	for i, card := range res.Selected {
+		c := a.data.Cards.Card(card)
+		out = append(out, DrawRecord{
+			Round: r, Draw: first + i, Card: card, Ticket: a.nums[card].String(), CardID: c.ID,
+			Jurisdiction: c.Batch.Jurisdiction, Tabulator: c.Batch.Tabulator, Batch: c.Batch.Batch,
+			Position: c.Position, ImprintedID: c.ImprintedID, Phantom: c.Phantom,
+		})
+	}
+	return out, nil
+}
+
+// NextRound opens the next round for the contests that must escalate.
+func (a *Audit) NextRound(by string) (int, error) {
+	if n := len(a.st.rounds); n == 0 || a.st.draws[n].Round == 0 {
+		return 0, errors.New("rla: the current round has not been drawn yet (rla audit draw)")
+	}
+	r, err := a.openRound(by)
+	return r.Round, err
+}
