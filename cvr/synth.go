@@ -205,14 +205,28 @@ func NewSynthConfig(cards int, seed uint64) SynthConfig {
 // the first is plurality with a write-in and the given margin, the others
 // cycle through vote-for-2 of 4, ranked (4 candidates, 3 ranks), plurality
 // of 3 with a write-in, approval of 4 and a two-choice measure, with margins
-// drawn at random.
-func SynthContests(n int, margin float64) []SynthContest {
-	cycle := []SynthContest{
+// drawn at random. Given kinds, the others cycle through those of these
+// contests whose kind is listed (ES&S exports, for one, hold only
+// plurality and ranked contests).
+func SynthContests(n int, margin float64, kinds ...SynthKind) []SynthContest {
+	all := []SynthContest{
 		{Kind: SynthVoteForN, VoteFor: 2, Choices: 4},
 		{Kind: SynthRanked, Choices: 4, Ranks: 3},
 		{Kind: SynthPlurality, Choices: 3, WriteIn: true},
 		{Kind: SynthApproval, Choices: 4},
 		{Kind: SynthPlurality, Choices: 2},
+	}
+	cycle := all
+	if len(kinds) > 0 {
+		cycle = nil
+		for _, c := range all {
+			if slices.Contains(kinds, c.Kind) {
+				cycle = append(cycle, c)
+			}
+		}
+		if len(cycle) == 0 {
+			cycle = all[:1]
+		}
 	}
 	out := make([]SynthContest, 0, n)
 	if n > 0 {

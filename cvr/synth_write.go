@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -169,13 +170,29 @@ func (g *synthGen) anyError() bool {
 }
 
 // SynthFormats lists the CVR formats WriteExport writes, each read back by
-// the reader of the same name.
-var SynthFormats = []string{"dominion-csv", "dominion-json", "clearballot", "nist-json"}
+// the reader of the same name. "ess" takes plurality and ranked contests
+// only.
+var SynthFormats = []string{"dominion-csv", "dominion-json", "clearballot", "nist-json", "ess"}
+
+// CanWrite reports why s cannot be written in the named format, or nil
+// when it can, so that a caller can refuse before writing anything.
+func (s *Synth) CanWrite(format string) error {
+	if !slices.Contains(SynthFormats, format) {
+		return fmt.Errorf("cvr: synth: cannot write format %q (can: %s)", format, strings.Join(SynthFormats, ", "))
+	}
+	if format == "ess" {
+		return s.essCheck()
+	}
+	return nil
+}
 
 // WriteExport writes the CVR export in the named format through create,
 // one export per jurisdiction (in a folder named after it when there are
 // several), and returns the names of the files written. See SynthFormats.
 func (s *Synth) WriteExport(format string, create CreateFunc) ([]string, error) {
+	if err := s.CanWrite(format); err != nil {
+		return nil, err
+	}
 	var names []string
 	for _, jur := range s.Jurisdictions() {
 		prefix := ""
@@ -194,6 +211,8 @@ func (s *Synth) WriteExport(format string, create CreateFunc) ([]string, error) 
 			err = s.WriteDominionJSON(sub, jur)
 		case "clearballot":
 			err = writeOne(sub, "ClearBallot_CVR.csv", func(w io.Writer) error { return s.WriteClearBallot(w, jur) })
+		case "ess":
+			err = s.WriteESS(sub, jur)
 		case "nist-json":
 			err = writeOne(sub, "CastVoteRecordReport.json", func(w io.Writer) error { return s.WriteNISTJSON(w, jur) })
 		default:

@@ -35,7 +35,8 @@ Makes a synthetic election from a seed, the same bytes for the same flags:
 
 The first contest is plurality with a write-in and the --margin; more
 contests (--contests) cycle through vote-for-2, ranked, plurality, approval
-and a two-choice measure with random margins, on --styles ballot styles.
+and a two-choice measure (or the --kinds listed) with random margins, on
+--styles ballot styles. ES&S exports hold plurality and ranked contests only.
 --error-rate R injects in every contest 1-vote over- and understatements at
 0.4R each and 2-vote ones at 0.1R each (exact counts, random cards).`
 
@@ -58,6 +59,7 @@ func runSynth(e *env, args []string) error {
 	over := fs.Float64("overvote-rate", 0.002, "share of overvoted contests")
 	wrong := fs.Bool("wrong-outcome", false, "add just enough 2-vote overstatements to the first contest that the paper has the runner-up win")
 	name := fs.String("name", "", "election name written in the exports")
+	kinds := fs.String("kinds", "", "comma-separated kinds of contests 2.. (plurality, vote-for-n, approval, ranked); default all (ess: plurality,ranked)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -76,7 +78,20 @@ func runSynth(e *env, args []string) error {
 	}
 	cfg := cvr.NewSynthConfig(*cards, *seed)
 	cfg.Name = *name
-	cfg.Contests = cvr.SynthContests(*contests, *margin)
+	var ks []cvr.SynthKind
+	if *kinds == "" && *format == "ess" {
+		*kinds = "plurality,ranked"
+	}
+	if *kinds != "" {
+		for _, k := range strings.Split(*kinds, ",") {
+			kind, err := cvr.ParseSynthKind(strings.TrimSpace(k))
+			if err != nil {
+				return usageErrorf("--kinds: %v", err)
+			}
+			ks = append(ks, kind)
+		}
+	}
+	cfg.Contests = cvr.SynthContests(*contests, *margin, ks...)
 	cfg.Styles = *styles
 	cfg.CardsPerBallot = *perBallot
 	cfg.BatchSize = *batchSize
@@ -88,6 +103,9 @@ func runSynth(e *env, args []string) error {
 	cfg.WrongOutcome = *wrong
 	s, err := cvr.NewSynth(cfg)
 	if err != nil {
+		return withCode(2, err)
+	}
+	if err := s.CanWrite(*format); err != nil {
 		return withCode(2, err)
 	}
 	if err := synthEmptyDir(*out); err != nil {

@@ -21,6 +21,9 @@ func TestSynthCommand(t *testing.T) {
 		{"dominion-csv clean", []string{"--cards", "2000", "--contests", "3", "--seed", "7"}, 0, []string{"cvrs/CVR_Export.csv"}},
 		{"dominion-json with errors", []string{"--cards", "2000", "--contests", "2", "--seed", "8", "--format", "dominion-json", "--error-rate", "0.01"}, 0,
 			[]string{"cvrs/CvrExport_0.json", "cvrs/ContestManifest.json", "cvrs/CandidateManifest.json"}},
+		{"ess with ranked contests", []string{"--cards", "1200", "--contests", "4", "--seed", "10", "--format", "ess", "--error-rate", "0.01"}, 0, []string{"cvrs/CVR_Export.csv", "cvrs/Ballots.csv"}},
+		{"clearballot", []string{"--cards", "1200", "--contests", "6", "--seed", "11", "--format", "clearballot"}, 0, []string{"cvrs/ClearBallot_CVR.csv"}},
+		{"nist-json", []string{"--cards", "300", "--contests", "6", "--seed", "12", "--format", "nist-json"}, 0, []string{"cvrs/CastVoteRecordReport.json"}},
 		{"missing cards", []string{"--cards", "2000", "--seed", "9", "--missing-rate", "0.01", "--cards-per-ballot", "2"}, 3, []string{"cvrs/CVR_Export.csv"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -28,7 +31,7 @@ func TestSynthCommand(t *testing.T) {
 			code, out, stderr := runCmd(append([]string{"synth", "--out", dir}, tc.args...)...)
 			require.Equal(t, 0, code, stderr)
 			assert.Empty(t, stderr)
-			assert.Contains(t, out, "2000 cards")
+			assert.Contains(t, out, " cards")
 			assert.Contains(t, out, "Contest 1: Candidate A beats Candidate B")
 			for _, f := range append([]string{"manifest.csv", "results.csv", "truth.csv", "synth.json"}, tc.files...) {
 				assert.FileExists(t, filepath.Join(dir, f))
@@ -72,6 +75,8 @@ func TestSynthCommandErrors(t *testing.T) {
 		{"no cards", []string{"--seed", "1", "--out", "d"}, 2, "--cards is required"},
 		{"no seed", []string{"--cards", "10", "--out", "d"}, 2, "--seed is required"},
 		{"bad format", []string{"--cards", "10", "--seed", "1", "--out", "d", "--format", "hart-pdf"}, 2, "can write"},
+		{"ess with approval", []string{"--cards", "10", "--seed", "1", "--out", "d", "--format", "ess", "--contests", "5", "--kinds", "approval"}, 2, "one choice per cell"},
+		{"bad kind", []string{"--cards", "10", "--seed", "1", "--out", "d", "--kinds", "borda"}, 2, "unknown contest kind"},
 		{"bad margin", []string{"--cards", "10", "--seed", "1", "--out", "d", "--margin", "1.5"}, 2, "margin"},
 		{"extra argument", []string{"--cards", "10", "--seed", "1", "--out", "d", "more"}, 2, "unexpected argument"},
 		{"folder not empty", []string{"--cards", "10", "--seed", "1", "--out", full}, 1, "not empty"},
