@@ -218,6 +218,9 @@ func prepare(d *Data, cfg Config) ([]*contest, error) {
 // Open loads the audit in dir: it checks the log's chain and the committed
 // inputs' digests, reads the inputs and replays the log.
 func Open(dir string) (*Audit, error) {
+	if _, err := os.Stat(logDir(dir)); err != nil {
+		return nil, fmt.Errorf("rla: %s holds no audit (run rla audit init)", dir)
+	}
 	l, err := OpenLog(logDir(dir))
 	if err != nil {
 		return nil, err
