@@ -101,9 +101,9 @@ func ReadInput(r io.Reader) (*Input, error) {
 	return &in, nil
 }
 
-// Election is an Input made into rlakit's model: the election, the cards
+// InputElection is an Input made into rlakit's model: the election, the cards
 // (real CVRs, then phantoms), and what the Input says of them.
-type Election struct {
+type InputElection struct {
 	Election *cvr.Election
 	Cards    []cvr.Card
 	Pools    []string // by card: the ONEAudit pool, or ""
@@ -120,20 +120,20 @@ type Election struct {
 }
 
 // Assertions returns the assertions of contest ci.
-func (el *Election) Assertions(ci cvr.ContestIndex) []*Assertion {
+func (el *InputElection) Assertions(ci cvr.ContestIndex) []*Assertion {
 	return el.All[el.first[ci]:el.first[ci+1]]
 }
 
-// Build makes the Input into an Election, adding phantoms as SHANGRLA's
+// Build makes the Input into an InputElection, adding phantoms as SHANGRLA's
 // CVR.make_phantoms does: with card-style data, for each contest
 // cards − (CVRs holding it) phantoms, shared among contests and holding
 // {contest: {}}; without it, max_cards − (CVRs) phantoms with no votes, and
 // every contest's card count becomes max_cards.
-func (in *Input) Build() (*Election, error) {
+func (in *Input) Build() (*InputElection, error) {
 	if len(in.Contests) == 0 {
 		return nil, fmt.Errorf("margin: input: no contests")
 	}
-	out := &Election{Election: &cvr.Election{}}
+	out := &InputElection{Election: &cvr.Election{}}
 	e := out.Election
 	out.ids = make([]string, 0, len(in.Contests))
 	for id := range in.Contests {
@@ -256,7 +256,7 @@ func (in *Input) Build() (*Election, error) {
 // votes makes SHANGRLA's votes {contest: {candidate: value}} into
 // cvr.Votes. Contests that are not under audit and candidates a contest
 // does not list are left out: SHANGRLA's assorters never look at them.
-func (el *Election) votes(votes map[string]map[string]json.RawMessage, where string) (cvr.Votes, error) {
+func (el *InputElection) votes(votes map[string]map[string]json.RawMessage, where string) (cvr.Votes, error) {
 	e := el.Election
 	var out cvr.Votes
 	cids := make([]string, 0, len(votes))
@@ -324,7 +324,7 @@ func voteValue(raw json.RawMessage) (int, error) {
 }
 
 // assertions builds every contest's assertions from the reported winners.
-func (in *Input) assertions(el *Election) error {
+func (in *Input) assertions(el *InputElection) error {
 	e := el.Election
 	var all []*Assertion
 	first := make([]int, len(e.Contests)+1)
