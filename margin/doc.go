@@ -43,4 +43,26 @@
 // choice; a ranked contest is read with cvr.Preferences. A card without the
 // contest has assorter value 1/2. Input is SHANGRLA's JSON shape for
 // "rla margins", self-contained.
+//
+// # Differences from SHANGRLA
+//
+// SHANGRLA (github.com/pbstark/SHANGRLA, commit 9d5db92) is the reference;
+// the public vectors are matched to 1e-12. rlakit departs from it here:
+//   - a card without the contest has supermajority assorter value 1/2
+//     (SHANGRLA raises KeyError);
+//   - the supermajority margin from a tally is (T_W/f − V)/cards, the
+//     value consistent with the assorter (SHANGRLA's find_margin_from_tally
+//     returns q(T_W/(cards·f) − 1));
+//   - overvotes count for no choice, as cvr's tally counts them; SHANGRLA's
+//     assorter counts every mark unless its validation ran. Input follows
+//     SHANGRLA unless Input.Validate is set;
+//   - rankings are read with cvr.Preferences (skipped ranks passed over,
+//     repeats counted once, an overvoted rank exhausts the ballot), as cvr's
+//     IRV count reads them; on clean rankings this is SHANGRLA's reading;
+//   - where SHANGRLA raises ValueError (a CVR without the contest under
+//     card-style data) Comparison.Overstatement returns an error, and a
+//     RAIRE already_eliminated that is a string is an error (SHANGRLA reads
+//     it character by character);
+//   - a supermajority mean is exact, rounded once; numpy's pairwise sum of
+//     the values 1/(2f) may differ from it in the last bits.
 package margin
