@@ -130,14 +130,16 @@ func synthCases() []struct {
 // the written manifest and results.
 func TestSynthRoundTrip(t *testing.T) {
 	// What each format carries besides the votes.
-	countingGroup := map[string]bool{"dominion-csv": true, "dominion-json": true, "ess": true}
+	countingGroup := map[string]bool{"dominion-csv": true, "dominion-json": true, "ess": true, "hart": true}
 	for _, format := range cvr.SynthFormats {
 		for _, tc := range synthCases() {
 			t.Run(format+"/"+tc.name, func(t *testing.T) {
 				cfg := tc.cfg
 				switch format {
-				case "nist-json":
-					cfg.Cards = 600 // the NIST reader decodes each CVR twice: keep the test quick
+				case "nist-json", "hart":
+					// The NIST and Hart readers decode each CVR twice (and
+					// Hart writes a file per card): keep the test quick.
+					cfg.Cards = 600
 				case "ess":
 					cfg.Contests = essContests(cfg.Contests)
 				}
@@ -147,27 +149,37 @@ func TestSynthRoundTrip(t *testing.T) {
 				el, cards := readBack(t, s, format, exp)
 				require.Equal(t, s.Len()-s.Missing(), cards.Len(), "CVRs read back")
 
-				// Card by card, in order.
-				k := 0
-				for c := range s.All() {
-					if c.Missing {
-						continue
-					}
+				// Card by card: each card read back is found in the
+				// generator by the identity its format keeps.
+				seen := map[int]bool{}
+				for k := range cards.Len() {
 					got := cards.Card(k)
-					k++
-					if format == "ess" {
-						// The Cast Vote Record number; positions are ranks
-						// in the batch, which missing cards shift.
-						require.Equal(t, strconv.Itoa(c.Index+1), got.ID)
-						if s.Missing() == 0 {
-							require.Equal(t, c.CVR.Position, got.Position, got.ID)
-						}
-					} else {
-						require.Equal(t, c.CVR.ID, got.ID)
+					var i int
+					var ok bool
+					switch format {
+					case "ess": // the Cast Vote Record number is the index plus one
+						n, err := strconv.Atoi(got.ID)
+						i, ok = n-1, err == nil
+					case "hart": // CvrGuid; the imprinted ID is the card ID
+						i, ok = s.Lookup(got.ImprintedID)
+					default:
+						i, ok = s.Lookup(got.ID)
+					}
+					require.True(t, ok, "card %q read back is not in the election", got.ID)
+					require.False(t, seen[i], "card %q read twice", got.ID)
+					seen[i] = true
+					c := s.Card(i)
+					require.False(t, c.Missing, got.ID)
+					if format != "ess" || s.Missing() == 0 {
+						// ES&S numbers positions as ranks in the batch,
+						// which missing cards shift.
 						require.Equal(t, c.CVR.Position, got.Position, got.ID)
 					}
 					require.Equal(t, c.CVR.Batch, got.Batch, got.ID)
-					require.Equal(t, c.CVR.BallotStyle, got.BallotStyle, got.ID)
+					if format != "hart" {
+						require.Equal(t, c.CVR.BallotStyle, got.BallotStyle, got.ID)
+					}
+					require.Equal(t, c.CVR.Precinct, got.Precinct, got.ID)
 					if countingGroup[format] {
 						require.Equal(t, c.CVR.CountingGroup, got.CountingGroup, got.ID)
 					}

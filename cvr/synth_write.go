@@ -171,8 +171,8 @@ func (g *synthGen) anyError() bool {
 
 // SynthFormats lists the CVR formats WriteExport writes, each read back by
 // the reader of the same name. "ess" takes plurality and ranked contests
-// only.
-var SynthFormats = []string{"dominion-csv", "dominion-json", "clearballot", "nist-json", "ess"}
+// only; "hart" writes one file per card.
+var SynthFormats = []string{"dominion-csv", "dominion-json", "clearballot", "nist-json", "ess", "hart"}
 
 // CanWrite reports why s cannot be written in the named format, or nil
 // when it can, so that a caller can refuse before writing anything.
@@ -180,8 +180,11 @@ func (s *Synth) CanWrite(format string) error {
 	if !slices.Contains(SynthFormats, format) {
 		return fmt.Errorf("cvr: synth: cannot write format %q (can: %s)", format, strings.Join(SynthFormats, ", "))
 	}
-	if format == "ess" {
+	switch format {
+	case "ess":
 		return s.essCheck()
+	case "hart":
+		return s.hartCheck()
 	}
 	return nil
 }
@@ -213,6 +216,8 @@ func (s *Synth) WriteExport(format string, create CreateFunc) ([]string, error) 
 			err = writeOne(sub, "ClearBallot_CVR.csv", func(w io.Writer) error { return s.WriteClearBallot(w, jur) })
 		case "ess":
 			err = s.WriteESS(sub, jur)
+		case "hart":
+			err = s.WriteHart(sub, jur)
 		case "nist-json":
 			err = writeOne(sub, "CastVoteRecordReport.json", func(w io.Writer) error { return s.WriteNISTJSON(w, jur) })
 		default:
