@@ -292,3 +292,37 @@ func TestDominionCSVDenverQuirks(t *testing.T) {
 	_, on := cards.Card(1).Votes.Get(pres)
 	assert.False(t, on)
 }
+
+// TestSharedFixtures reads the AGPL projects' synthetic fixtures from
+// /work/shared when it is there (they may not be copied into this
+// repository), for extra coverage of the layouts they exercise.
+func TestSharedFixtures(t *testing.T) {
+	const shared = "/work/shared/testdata/real"
+	if _, err := os.Stat(shared); err != nil {
+		t.Skip("shared test data not present")
+	}
+	tests := []struct {
+		path   string
+		format string
+		cards  int
+	}{
+		{"dominion-json/format-versions/test_5.2.18.2.Dominion.json", "dominion-json", 2},
+		{"dominion-json/format-versions/test_5.10.50.85.Dominion.json", "dominion-json", 4}, // one 2-card session
+		{"dominion-csv/arlo_ballot_comparison_cvr.csv", "dominion-csv", 15},
+		{"dominion-csv/arlo_TEST_CVRS.csv", "dominion-csv", 14},
+		{"dominion-csv/arlo_DOMINION_CVRS_WITH_LEADING_EQUAL_SIGNS.csv", "dominion-csv", 14},
+		{"dominion-csv/arlo_DOMINION_UNIQUE_VOTING_IDENTIFIER_CVR.csv", "dominion-csv", 15},
+		{"dominion-csv/arlo_NEWLINE_CVR.csv", "dominion-csv", 15},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			var e Election
+			f, seq, err := Read(&e, "auto", Options{}, filepath.Join(shared, tt.path))
+			require.NoError(t, err)
+			assert.Equal(t, tt.format, f.Name)
+			cards, err := ReadAll(seq)
+			require.NoError(t, err)
+			assert.Equal(t, tt.cards, cards.Len())
+		})
+	}
+}
