@@ -3,6 +3,7 @@ package cvr
 import (
 	"bufio"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"strconv"
@@ -185,4 +186,172 @@ func (s *Synth) nistDefinitions(lo, hi int64) ([]byte, error) {
 		return nil, fmt.Errorf("cvr: synth: nist-json: %w", err)
 	}
 	return b, nil
+}
+
+// WriteNISTXML writes the CVRs of jurisdiction jur ("" for all) as one
+// NIST SP 1500-103 v1.0 CastVoteRecordReport in XML, namespace
+// http://itl.nist.gov/ns/voting/1500-103/v1, as nist_xml.go reads it: the
+// same report as WriteNISTJSON, elements in the schema's order (CVR, then
+// Election, GeneratedDate, GpUnit, ReportGeneratingDeviceIds,
+// ReportingDevice, ReportType, Version), references by ObjectId.
+func (s *Synth) WriteNISTXML(w io.Writer, jur string) error {
+	lo, hi, err := s.jurRange(jur)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, synthBufSize)
+	bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+		`<CastVoteRecordReport xmlns="http://itl.nist.gov/ns/voting/1500-103/v1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` + "\n")
+	g := s.newGen()
+	var b []byte
+	for i := lo; i < hi; i++ {
+		g.gen(i)
+		if g.missing {
+			continue
+		}
+		b = s.appendNISTXMLCVR(b[:0], g)
+		if _, err := bw.Write(b); err != nil {
+			return fmt.Errorf("cvr: synth: nist-xml: %w", err)
+		}
+	}
+	b = s.appendNISTXMLDefinitions(b[:0], lo, hi)
+	bw.Write(b)
+	bw.WriteString("</CastVoteRecordReport>\n")
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("cvr: synth: nist-xml: %w", err)
+	}
+	return nil
+}
+
+// appendXMLText appends s escaped as XML character data.
+func appendXMLText(b []byte, s string) []byte {
+	w := byteWriter{b: b}
+	xml.EscapeText(&w, []byte(s))
+	return w.b
+}
+
+func (s *Synth) appendNISTXMLCVR(b []byte, g *synthGen) []byte {
+	st := &s.styles[g.style]
+	b = append(b, "<CVR><BallotAuditId>"...)
+	b = append(b, g.idBuf...)
+	b = append(b, "</BallotAuditId><BallotSheetId>"...)
+	b = strconv.AppendInt(b, g.i%int64(s.k)+1, 10)
+	b = append(b, "</BallotSheetId><BallotStyleId>"...)
+	b = appendXMLText(b, st.name)
+	b = append(b, "</BallotStyleId><BallotStyleUnitId>"...)
+	b = appendXMLText(b, st.precinct)
+	b = append(b, "</BallotStyleUnitId><BatchId>"...)
+	b = append(b, g.numStr...)
+	b = append(b, "</BatchId><BatchSequenceId>"...)
+	b = strconv.AppendInt(b, g.pos, 10)
+	b = append(b, "</BatchSequenceId><CreatingDeviceId>"...)
+	b = append(b, g.tabStr...)
+	b = append(b, "</CreatingDeviceId><CurrentSnapshotId>ss-"...)
+	b = append(b, g.idBuf...)
+	b = append(b, `</CurrentSnapshotId><CVRSnapshot ObjectId="ss-`...)
+	b = append(b, g.idBuf...)
+	b = append(b, `">`...)
+	for k := range g.raw {
+		r := &g.raw[k]
+		c := &s.contests[r.c]
+		m := g.marks[r.cvr[0]:r.cvr[1]]
+		over := c.ranks == 0 && len(m) > c.exportFor
+		under := 0
+		if c.ranks == 0 && !over {
+			under = c.exportFor - len(m)
+		}
+		b = append(b, "<CVRContest><ContestId>contest-"...)
+		b = strconv.AppendInt(b, int64(r.c+1), 10)
+		b = append(b, "</ContestId>"...)
+		for _, sel := range m {
+			b = append(b, "<CVRContestSelection><ContestSelectionId>cs-"...)
+			b = strconv.AppendInt(b, int64(r.c+1), 10)
+			b = append(b, '-')
+			b = strconv.AppendInt(b, int64(sel.Choice)+1, 10)
+			b = append(b, "</ContestSelectionId><OptionPosition>"...)
+			b = strconv.AppendInt(b, int64(sel.Choice)+1, 10)
+			b = append(b, "</OptionPosition>"...)
+			if c.ranks > 0 {
+				b = append(b, "<Rank>"...)
+				b = strconv.AppendInt(b, int64(sel.Rank), 10)
+				b = append(b, "</Rank>"...)
+			}
+			b = append(b, "<SelectionPosition><HasIndication>yes</HasIndication><IsAllocable>"...)
+			if over {
+				b = append(b, "no"...)
+			} else {
+				b = append(b, "yes"...)
+			}
+			b = append(b, "</IsAllocable><NumberVotes>1</NumberVotes></SelectionPosition></CVRContestSelection>"...)
+		}
+		b = append(b, "<Overvotes>"...)
+		if over {
+			b = append(b, '1')
+		} else {
+			b = append(b, '0')
+		}
+		b = append(b, "</Overvotes><Selections>"...)
+		b = strconv.AppendInt(b, int64(len(m)), 10)
+		b = append(b, "</Selections>"...)
+		if over {
+			b = append(b, "<Status>overvoted</Status>"...)
+		}
+		b = append(b, "<Undervotes>"...)
+		b = strconv.AppendInt(b, int64(under), 10)
+		b = append(b, "</Undervotes></CVRContest>"...)
+	}
+	b = append(b, "<Type>original</Type></CVRSnapshot><ElectionId>election</ElectionId><UniqueId>"...)
+	b = append(b, g.idBuf...)
+	return append(b, "</UniqueId></CVR>\n"...)
+}
+
+func (s *Synth) appendNISTXMLDefinitions(b []byte, lo, hi int64) []byte {
+	b = append(b, `<Election ObjectId="election">`...)
+	for ci, c := range s.contests {
+		for k, ch := range s.el.Contests[c.idx].Choices {
+			if !ch.WriteIn {
+				b = fmt.Appendf(b, `<Candidate ObjectId="cand-%d-%d"><Name>`, ci+1, k+1)
+				b = appendXMLText(b, ch.Name)
+				b = append(b, "</Name></Candidate>"...)
+			}
+		}
+	}
+	for ci, c := range s.contests {
+		variation := map[SynthKind]string{SynthPlurality: "plurality", SynthVoteForN: "n-of-m", SynthApproval: "approval", SynthRanked: "rcv"}[c.spec.Kind]
+		b = fmt.Appendf(b, `<Contest ObjectId="contest-%d" xsi:type="CandidateContest">`, ci+1)
+		for k, ch := range s.el.Contests[c.idx].Choices {
+			b = fmt.Appendf(b, `<ContestSelection ObjectId="cs-%d-%d" xsi:type="CandidateSelection">`, ci+1, k+1)
+			if ch.WriteIn {
+				b = append(b, "<IsWriteIn>true</IsWriteIn>"...)
+			} else {
+				b = fmt.Appendf(b, "<CandidateIds>cand-%d-%d</CandidateIds>", ci+1, k+1)
+			}
+			b = append(b, "</ContestSelection>"...)
+		}
+		b = append(b, "<Name>"...)
+		b = appendXMLText(b, c.spec.Name)
+		b = fmt.Appendf(b, "</Name><VoteVariation>%s</VoteVariation><NumberOfWinners>%d</NumberOfWinners><VotesAllowed>%d</VotesAllowed></Contest>", variation, c.voteFor, c.exportFor)
+	}
+	b = append(b, "<ElectionScopeId>gp-election</ElectionScopeId><Name>"...)
+	b = appendXMLText(b, s.cfg.Name)
+	b = append(b, "</Name></Election>\n<GeneratedDate>2026-01-01T00:00:00Z</GeneratedDate>\n"...)
+	b = append(b, `<GpUnit ObjectId="gp-election"><Name>`...)
+	b = appendXMLText(b, s.cfg.Name)
+	b = append(b, "</Name><Type>state</Type></GpUnit>\n"...)
+	for _, st := range s.styles {
+		b = append(b, `<GpUnit ObjectId="`...)
+		b = appendXMLText(b, st.precinct)
+		b = append(b, `"><Name>`...)
+		b = appendXMLText(b, st.precinct)
+		b = append(b, "</Name><Type>precinct</Type></GpUnit>\n"...)
+	}
+	b = append(b, "<ReportGeneratingDeviceIds>rla-synth</ReportGeneratingDeviceIds>\n"...)
+	seen := map[int32]bool{}
+	for _, bt := range s.batches {
+		if bt.first >= lo && bt.first < hi && !seen[bt.tab] {
+			seen[bt.tab] = true
+			b = fmt.Appendf(b, "<ReportingDevice ObjectId=\"%d\"><Name>Tabulator %d</Name></ReportingDevice>\n", bt.tab, bt.tab)
+		}
+	}
+	return append(b, "<ReportType>originating-device-export</ReportType>\n<Version>1.0.0</Version>\n"...)
 }

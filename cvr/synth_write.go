@@ -172,7 +172,7 @@ func (g *synthGen) anyError() bool {
 // SynthFormats lists the CVR formats WriteExport writes, each read back by
 // the reader of the same name. "ess" takes plurality and ranked contests
 // only; "hart" writes one file per card.
-var SynthFormats = []string{"dominion-csv", "dominion-json", "clearballot", "nist-json", "ess", "hart"}
+var SynthFormats = []string{"dominion-csv", "dominion-json", "clearballot", "nist-json", "nist-xml", "ess", "hart"}
 
 // CanWrite reports why s cannot be written in the named format, or nil
 // when it can, so that a caller can refuse before writing anything.
@@ -220,6 +220,8 @@ func (s *Synth) WriteExport(format string, create CreateFunc) ([]string, error) 
 			err = s.WriteHart(sub, jur)
 		case "nist-json":
 			err = writeOne(sub, "CastVoteRecordReport.json", func(w io.Writer) error { return s.WriteNISTJSON(w, jur) })
+		case "nist-xml":
+			err = writeOne(sub, "CastVoteRecordReport.xml", func(w io.Writer) error { return s.WriteNISTXML(w, jur) })
 		default:
 			return nil, fmt.Errorf("cvr: synth: cannot write format %q (can: %s)", format, strings.Join(SynthFormats, ", "))
 		}
