@@ -18,7 +18,7 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 		return fmt.Errorf("rla: %w", err)
 	}
 	defer func() {
-		if err != nil {
+		if _, crashed := err.(errCrash); err != nil && !crashed {
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
@@ -35,11 +35,35 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("rla: %w", err)
 	}
+	if crashHook != nil {
+		if cerr := crashHook("before-rename"); cerr != nil {
+			return leave(cerr)
+		}
+	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("rla: %w", err)
 	}
+	if crashHook != nil {
+		if cerr := crashHook("after-rename"); cerr != nil {
+			return leave(cerr)
+		}
+	}
 	return syncDir(dir)
 }
+
+// crashHook, set only by tests, is called at the points where a crash
+// would leave the files in a distinct state; an error it returns stops the
+// write there, as the death of the process would, leaving every file as it
+// is.
+var crashHook func(point string) error
+
+// errCrash marks an error that simulates a crash: the deferred clean-up of
+// writeFileAtomic must not run, as it would not after a real one.
+type errCrash struct{ error }
+
+func (e errCrash) Unwrap() error { return e.error }
+
+func leave(err error) error { return errCrash{err} }
 
 // tempPrefix starts the names of temporary files, which a crash may leave
 // behind and which readers ignore.

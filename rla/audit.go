@@ -70,6 +70,11 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("rla: %w", err)
 	}
+	// Copies left by an init that stopped before its commitment was
+	// recorded are not part of any audit.
+	if err := os.RemoveAll(filepath.Join(dir, "inputs")); err != nil {
+		return nil, nil, fmt.Errorf("rla: %w", err)
+	}
 	var incons []cvr.Inconsistency
 	var contests []*contest
 	// Copy first and read the copies, so what is audited is exactly what

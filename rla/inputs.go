@@ -72,7 +72,7 @@ func copyInput(dir, role string, index int, src string) ([]InputFile, error) {
 	return []InputFile{in}, nil
 }
 
-func copyOne(dir, role, src, rel string) (InputFile, error) {
+func copyOne(dir, role, src, rel string) (_ InputFile, err error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return InputFile{}, fmt.Errorf("rla: %s input: %w", role, err)
@@ -86,7 +86,11 @@ func copyOne(dir, role, src, rel string) (InputFile, error) {
 	if err != nil {
 		return InputFile{}, fmt.Errorf("rla: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer func() {
+		if _, crashed := err.(errCrash); !crashed {
+			os.Remove(tmp.Name()) // a no-op after the rename
+		}
+	}()
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), in)
 	if err == nil {
@@ -94,6 +98,11 @@ func copyOne(dir, role, src, rel string) (InputFile, error) {
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && crashHook != nil {
+		if cerr := crashHook("copy-before-rename"); cerr != nil {
+			return InputFile{}, leave(cerr)
+		}
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), dst)
