@@ -51,10 +51,58 @@ func tenContests(tb testing.TB, cards int) (*cvr.Cards, []*margin.Assertion) {
 }
 
 var (
-	tenOnce sync.Once
-	ten20M  *cvr.Cards
-	tenAs   []*margin.Assertion
+	tenOnce  sync.Once
+	ten20M   *cvr.Cards
+	tenVotes []cvr.Votes // the same votes, views into ten20M
+	tenAs    []*margin.Assertion
 )
+
+// meterVotes is margin.Measure over votes already extracted from the store.
+func meterVotes(vs []cvr.Votes, as []*margin.Assertion, workers int) *margin.Meter {
+	ms := make([]*margin.Meter, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		ms[w] = margin.NewMeter(as, true)
+		wg.Add(1)
+		go func(m *margin.Meter) {
+			defer wg.Done()
+			for _, v := range vs[len(vs)*w/workers : len(vs)*(w+1)/workers] {
+				m.Add(v)
+			}
+		}(ms[w])
+	}
+	wg.Wait()
+	for _, m := range ms[1:] {
+		if err := ms[0].Merge(m); err != nil {
+			panic(err)
+		}
+	}
+	return ms[0]
+}
+
+// sumPacked is the baseline for meterVotes: the plain loop over the same
+// extracted votes.
+func sumPacked(vs []cvr.Votes, workers int) int64 {
+	sums := make([]int64, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var t int64
+			for _, v := range vs[len(vs)*w/workers : len(vs)*(w+1)/workers] {
+				for cv := range v.All() {
+					for j := range cv.Len() {
+						t += int64(cv.Selection(j).Choice)
+					}
+				}
+			}
+			sums[w] = t
+		}()
+	}
+	wg.Wait()
+	return sums[0]
+}
 
 // sumVotes is the baseline: the same pass over the same packed votes,
 // summing the choice indexes, with no assorter.
@@ -92,10 +140,18 @@ func sumVotes(s *cvr.Cards, workers int) int64 {
 //	go test -run XXX -bench Assorters20M -benchtime 3x ./benchmarks/
 //
 // cards/s is cards read per second; vs_sum the ratio to the baseline's
-// rate on the same number of cores in the same run. Building the store
-// takes about 2.5 GB and half a minute, once.
+// rate on the same number of cores in the same run. The "packed" variants
+// run on the votes taken out of the store beforehand (cvr.Cards.Card builds
+// a whole card, which costs about as much as the assorters). Building the
+// store takes about 3 GB and half a minute, once.
 func BenchmarkAssorters20M(b *testing.B) {
-	tenOnce.Do(func() { ten20M, tenAs = tenContests(b, 20_000_000) })
+	tenOnce.Do(func() {
+		ten20M, tenAs = tenContests(b, 20_000_000)
+		tenVotes = make([]cvr.Votes, ten20M.Len())
+		for i := range tenVotes {
+			tenVotes[i] = ten20M.Card(i).Votes
+		}
+	})
 	cards := float64(ten20M.Len())
 	for _, procs := range []int{1, runtime.NumCPU()} {
 		var sumRate float64
@@ -121,6 +177,30 @@ func BenchmarkAssorters20M(b *testing.B) {
 			b.ReportMetric(rate, "cards/s")
 			if sumRate > 0 {
 				b.ReportMetric(rate/sumRate, "vs_sum")
+			}
+		})
+		// The same on votes already out of the store: what the assorters
+		// cost beside reading the cvr store.
+		var packedRate float64
+		b.Run(fmt.Sprintf("sum-packed-%dcore", procs), func(b *testing.B) {
+			withProcs(procs, func() {
+				for b.Loop() {
+					sumPacked(tenVotes, procs)
+				}
+			})
+			packedRate = cards * float64(b.N) / b.Elapsed().Seconds()
+			b.ReportMetric(packedRate, "cards/s")
+		})
+		b.Run(fmt.Sprintf("assorters-packed-%dcore", procs), func(b *testing.B) {
+			withProcs(procs, func() {
+				for b.Loop() {
+					meterVotes(tenVotes, tenAs, procs)
+				}
+			})
+			rate := cards * float64(b.N) / b.Elapsed().Seconds()
+			b.ReportMetric(rate, "cards/s")
+			if packedRate > 0 {
+				b.ReportMetric(rate/packedRate, "vs_sum")
 			}
 		})
 	}

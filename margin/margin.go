@@ -32,7 +32,8 @@ type Meter struct {
 	useStyle bool
 	plans    []plan // by contest index
 	counts   [][3]int64
-	total    int64 // cards read
+	total    int64     // cards read
+	_        [128]byte // keeps the meters of parallel workers off each other's cache lines
 }
 
 // plan is how a Meter reads one contest. The votes of an unranked
@@ -61,6 +62,7 @@ type histogram struct {
 	blank  int64     // no selection
 	single [65]int64 // one selection: of choice c < 64, or of another (64)
 	multi  map[pattern]int64
+	_      [64]byte // see Meter
 }
 
 // pattern is a vote of two or more selections: the set of choices below
