@@ -13,38 +13,6 @@ import (
 	"github.com/rlakit/rlakit/sample"
 )
 
-// Synthetic elections.
-//
-// A Synth is a whole election made up from a seed: ballot manifest, cast
-// vote records, reported results, and the paper the CVRs claim to record.
-// Benchmarks, the audit engine's end-to-end tests and simulation studies
-// need elections of any size with known margins and known errors; real
-// exports have neither.
-//
-// Layout. The election has Cards cards: Cards/CardsPerBallot ballots of
-// CardsPerBallot cards (sheets) each, numbered 0, 1, ... in manifest order,
-// the cards of a ballot next to each other. Every ballot has one ballot
-// style, a set of contests each printed on one of its sheets, so contests
-// appear on subsets of the cards as real districts do. Jurisdictions take
-// consecutive ranges of ballots; within one, consecutive cards fill batches
-// of BatchSize, dealt round robin to its tabulators.
-//
-// Exact counts at random places. Each contest's cards are ranked by a keyed
-// pseudo-random permutation (synthPerm) and the ranks cut into ranges of
-// the wanted sizes: so many for the winner, so many for the runner-up, so
-// many blank, and within the winner's range so many with an injected error.
-// Margins and error counts are therefore exact, and any card can be
-// regenerated from (seed, index) alone: Card(i) is as cheap for the
-// millionth card as for the first, and nothing is stored per card.
-//
-// The CVRs as exported and the paper cards differ only where an error was
-// injected: each contest with a chosen first-pair (winner W, runner-up L)
-// gets 2-vote overstatements (CVR W, paper L), 1-vote overstatements (CVR
-// W, paper blank), 2-vote understatements (CVR L, paper W) and 1-vote
-// understatements (CVR L, paper blank), counted as rates times the
-// contest's cards and rounded. Missing cards are in the manifest and on
-// paper but have no CVR. The reported results are the count of the CVRs.
-
 // SynthKind is the kind of a synthetic contest.
 type SynthKind uint8
 
@@ -241,10 +209,41 @@ func SynthContests(n int, margin float64, kinds ...SynthKind) []SynthContest {
 // MaxSynthCards bounds SynthConfig.Cards.
 const MaxSynthCards = 100_000_000
 
-// Synth is a synthetic election; see the package's synth.go for the model.
-// It holds only the per-style and per-contest tables, never the cards: the
-// cards are made on demand by Card, All and CVRs, and written by the
-// Write methods. A Synth is safe for concurrent use once made.
+// Synth is a synthetic election: a whole election made up from a seed
+// (ballot manifest, cast vote records, reported results, and the paper the
+// CVRs claim to record).
+// Benchmarks, the audit engine's end-to-end tests and simulation studies
+// need elections of any size with known margins and known errors; real
+// exports have neither.
+//
+// Layout. The election has Cards cards: Cards/CardsPerBallot ballots of
+// CardsPerBallot cards (sheets) each, numbered 0, 1, ... in manifest order,
+// the cards of a ballot next to each other. Every ballot has one ballot
+// style, a set of contests each printed on one of its sheets, so contests
+// appear on subsets of the cards as real districts do. Jurisdictions take
+// consecutive ranges of ballots; within one, consecutive cards fill batches
+// of BatchSize, dealt round robin to its tabulators.
+//
+// Exact counts at random places. Each contest's cards are ranked by a keyed
+// pseudo-random permutation (a Feistel network) and the ranks cut into ranges of
+// the wanted sizes: so many for the winner, so many for the runner-up, so
+// many blank, and within the winner's range so many with an injected error.
+// Margins and error counts are therefore exact, and any card can be
+// regenerated from (seed, index) alone: Card(i) is as cheap for the
+// millionth card as for the first, and nothing is stored per card.
+//
+// The CVRs as exported and the paper cards differ only where an error was
+// injected: each contest with a chosen first-pair (winner W, runner-up L)
+// gets 2-vote overstatements (CVR W, paper L), 1-vote overstatements (CVR
+// W, paper blank), 2-vote understatements (CVR L, paper W) and 1-vote
+// understatements (CVR L, paper blank), counted as rates times the
+// contest's cards and rounded. Missing cards are in the manifest and on
+// paper but have no CVR. The reported results are the count of the CVRs.
+//
+// A Synth holds only the per-style and per-contest tables, never the
+// cards: the cards are made on demand by Card, All and CVRs, and written by
+// the Write methods, so memory does not grow with the number of cards. A
+// Synth is safe for concurrent use once made.
 type Synth struct {
 	cfg      SynthConfig
 	el       *Election
@@ -417,14 +416,18 @@ func (s *Synth) makeContests(rng *rand.Rand) error {
 		if !(sp.Margin >= 0 && sp.Margin < 1) {
 			return fmt.Errorf("cvr: synth: contest %q: margin %v outside [0, 1)", sp.Name, sp.Margin)
 		}
+		// Draw the defaults whether or not they are used, so that the
+		// config Config returns (defaults filled in) makes the same
+		// election: the set-up stream must not depend on what was given.
+		drawnMargin, drawnCoverage := 0.02+0.28*rng.Float64(), 0.3+0.6*rng.Float64()
 		if sp.Margin == 0 {
-			sp.Margin = 0.02 + 0.28*rng.Float64()
+			sp.Margin = drawnMargin
 		}
 		if !(sp.Coverage >= 0 && sp.Coverage <= 1) {
 			return fmt.Errorf("cvr: synth: contest %q: coverage %v outside [0, 1]", sp.Name, sp.Coverage)
 		}
 		if sp.Coverage == 0 {
-			sp.Coverage = 0.3 + 0.6*rng.Float64()
+			sp.Coverage = drawnCoverage
 		}
 		sc.spec = *sp
 		c := Contest{ID: strconv.Itoa(i + 1), Name: sp.Name, VoteFor: sc.voteFor, Ranks: sc.ranks, Approval: sp.Kind == SynthApproval}

@@ -49,6 +49,6 @@ func ExampleNewSynth() {
 	// Contest 1: 9950 CVRs, margin 398 votes (4.00%)
 	// errors o1 40, o2 10, u1 40, u2 10; 50 cards without CVR
 	// reported: true
-	// card 1-1-48 has error o1 ; paper holds 2 contests
+	// card 1-1-34 has error u1 ; paper holds 2 contests
 	// CSV rows: 9950
 }

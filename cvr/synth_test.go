@@ -529,3 +529,22 @@ func TestSynthConfigErrors(t *testing.T) {
 	_, err := s.WriteExport("nope", memFiles{}.create)
 	assert.ErrorContains(t, err, "cannot write format")
 }
+
+// TestSynthConfigRoundTrip: the config Config returns (every default and
+// every random draw filled in) makes the same election, so a saved config
+// regenerates it.
+func TestSynthConfigRoundTrip(t *testing.T) {
+	cfg := synthCases()[2].cfg
+	a := mustSynth(t, cfg)
+	b := mustSynth(t, a.Config())
+	require.Equal(t, a.Config(), b.Config())
+	for _, write := range []func(*cvr.Synth, io.Writer) error{
+		func(s *cvr.Synth, w io.Writer) error { return s.WriteDominionCSV(w, "County 2") },
+		(*cvr.Synth).WriteTruth, (*cvr.Synth).WriteManifest, (*cvr.Synth).WriteResults,
+	} {
+		var x, y bytes.Buffer
+		require.NoError(t, write(a, &x))
+		require.NoError(t, write(b, &y))
+		require.True(t, x.String() == y.String())
+	}
+}

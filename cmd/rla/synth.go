@@ -31,7 +31,8 @@ Makes a synthetic election from a seed, the same bytes for the same flags:
   DIR/truth.csv      the cards whose paper differs from the CVR: one row per
                      injected error (o1, o2, u1, u2) and per contest of each
                      missing card; every other card's paper equals its CVR
-  DIR/synth.json     the full configuration, to regenerate or inspect
+  DIR/synth.json     the full configuration: --config DIR/synth.json makes
+                     the same election again (in any --format)
 
 The first contest is plurality with a write-in and the --margin; more
 contests (--contests) cycle through vote-for-2, ranked, plurality, approval
@@ -59,6 +60,7 @@ func runSynth(e *env, args []string) error {
 	over := fs.Float64("overvote-rate", 0.002, "share of overvoted contests")
 	wrong := fs.Bool("wrong-outcome", false, "add just enough 2-vote overstatements to the first contest that the paper has the runner-up win")
 	name := fs.String("name", "", "election name written in the exports")
+	config := fs.String("config", "", "make the election of a synth.json written earlier (only --format and --out apply)")
 	kinds := fs.String("kinds", "", "comma-separated kinds of contests 2.. (plurality, vote-for-n, approval, ranked); default all (ess: plurality,ranked)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -66,6 +68,9 @@ func runSynth(e *env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return usageErrorf("unexpected argument %q (see --help)", pos[0])
+	}
+	if *config != "" {
+		return synthFromConfig(e, *config, *format, *out)
 	}
 	if err := requireFlags(fs, "cards", "seed", "out"); err != nil {
 		return err
@@ -101,14 +106,38 @@ func runSynth(e *env, args []string) error {
 	cfg.UndervoteRate, cfg.OvervoteRate = *under, *over
 	cfg.Errors = cvr.SplitSynthErrors(*errRate)
 	cfg.WrongOutcome = *wrong
+	return synthWrite(e, cfg, *format, *out)
+}
+
+// synthFromConfig makes the election saved in a synth.json.
+func synthFromConfig(e *env, path, format, out string) error {
+	if out == "" {
+		return usageErrorf("--out is required (see --help)")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--config: %w", err)
+	}
+	var cfg cvr.SynthConfig
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return fmt.Errorf("--config %s: %w", path, err)
+	}
+	return synthWrite(e, cfg, format, out)
+}
+
+// synthWrite makes the election of cfg and writes it under out.
+func synthWrite(e *env, cfg cvr.SynthConfig, format, out string) error {
+	if !slices.Contains(cvr.SynthFormats, format) {
+		return usageErrorf("--format %q: can write %s", format, strings.Join(cvr.SynthFormats, ", "))
+	}
 	s, err := cvr.NewSynth(cfg)
 	if err != nil {
 		return withCode(2, err)
 	}
-	if err := s.CanWrite(*format); err != nil {
+	if err := s.CanWrite(format); err != nil {
 		return withCode(2, err)
 	}
-	if err := synthEmptyDir(*out); err != nil {
+	if err := synthEmptyDir(out); err != nil {
 		return err
 	}
 	files := []string{}
@@ -125,14 +154,14 @@ func runSynth(e *env, args []string) error {
 			return enc.Encode(s.Config())
 		}},
 	} {
-		path := filepath.Join(*out, f.name)
+		path := filepath.Join(out, f.name)
 		if err := synthWriteFile(path, f.write); err != nil {
 			return err
 		}
 		files = append(files, path)
 	}
-	cvrDir := filepath.Join(*out, "cvrs")
-	names, err := s.WriteExport(*format, cvr.DirCreate(cvrDir))
+	cvrDir := filepath.Join(out, "cvrs")
+	names, err := s.WriteExport(format, cvr.DirCreate(cvrDir))
 	if err != nil {
 		return err
 	}
@@ -140,7 +169,7 @@ func runSynth(e *env, args []string) error {
 	if len(names) == 1 {
 		plural = ""
 	}
-	fmt.Fprintf(e.stdout, "%s Wrote %s and %s (%d %s file%s).\n", s.Describe(), strings.Join(files, ", "), cvrDir+string(filepath.Separator), len(names), *format, plural)
+	fmt.Fprintf(e.stdout, "%s Wrote %s and %s (%d %s file%s).\n", s.Describe(), strings.Join(files, ", "), cvrDir+string(filepath.Separator), len(names), format, plural)
 	return nil
 }
 

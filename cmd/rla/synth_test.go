@@ -24,6 +24,8 @@ func TestSynthCommand(t *testing.T) {
 		{"ess with ranked contests", []string{"--cards", "1200", "--contests", "4", "--seed", "10", "--format", "ess", "--error-rate", "0.01"}, 0, []string{"cvrs/CVR_Export.csv", "cvrs/Ballots.csv"}},
 		{"clearballot", []string{"--cards", "1200", "--contests", "6", "--seed", "11", "--format", "clearballot"}, 0, []string{"cvrs/ClearBallot_CVR.csv"}},
 		{"nist-json", []string{"--cards", "300", "--contests", "6", "--seed", "12", "--format", "nist-json"}, 0, []string{"cvrs/CastVoteRecordReport.json"}},
+		{"nist-xml", []string{"--cards", "300", "--contests", "6", "--seed", "13", "--format", "nist-xml"}, 0, []string{"cvrs/CastVoteRecordReport.xml"}},
+		{"hart", []string{"--cards", "300", "--contests", "6", "--seed", "14", "--format", "hart"}, 0, []string{"cvrs/ScannedBallotInformation.csv"}},
 		{"missing cards", []string{"--cards", "2000", "--seed", "9", "--missing-rate", "0.01", "--cards-per-ballot", "2"}, 3, []string{"cvrs/CVR_Export.csv"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,4 +89,31 @@ func TestSynthCommandErrors(t *testing.T) {
 			assert.Contains(t, stderr, tc.msg)
 		})
 	}
+}
+
+// TestSynthCommandConfig: --config with the synth.json of a run makes the
+// same election, byte for byte, and may write it in another format.
+func TestSynthCommandConfig(t *testing.T) {
+	a := filepath.Join(t.TempDir(), "a")
+	code, _, stderr := runCmd("synth", "--cards", "1000", "--contests", "4", "--seed", "77", "--error-rate", "0.02", "--missing-rate", "0.01",
+		"--cards-per-ballot", "2", "--styles", "5", "--wrong-outcome", "--out", a)
+	require.Equal(t, 0, code, stderr)
+	b := filepath.Join(t.TempDir(), "b")
+	code, out, stderr := runCmd("synth", "--config", filepath.Join(a, "synth.json"), "--out", b)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "so the reported outcome is wrong")
+	for _, f := range []string{"manifest.csv", "results.csv", "truth.csv", "synth.json", "cvrs/CVR_Export.csv"} {
+		x, err := os.ReadFile(filepath.Join(a, f))
+		require.NoError(t, err)
+		y, err := os.ReadFile(filepath.Join(b, f))
+		require.NoError(t, err)
+		assert.True(t, string(x) == string(y), "%s differs", f)
+	}
+	c := filepath.Join(t.TempDir(), "c")
+	code, _, stderr = runCmd("synth", "--config", filepath.Join(a, "synth.json"), "--format", "dominion-json", "--out", c)
+	require.Equal(t, 0, code, stderr)
+	assert.FileExists(t, filepath.Join(c, "cvrs", "CvrExport_0.json"))
+	code, _, stderr = runCmd("synth", "--config", filepath.Join(a, "nope.json"), "--out", filepath.Join(t.TempDir(), "d"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "--config")
 }
