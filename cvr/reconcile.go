@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -436,7 +435,3 @@ func Phantoms(m *Manifest, cards *Cards) []Card {
 	}
 	return out
 }
-
-// ErrInconsistent is returned by callers (such as the rla tool) that treat
-// a non-empty reconciliation as a failure.
-var ErrInconsistent = errors.New("cvr: manifest, CVRs and results are inconsistent")
