@@ -102,7 +102,7 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	if err == nil {
 		// Reconcile before the phantoms are added: they are what
 		// reconciliation finds missing.
-		incons = cvr.Reconcile(d.Manifest, d.Cards, d.Tally, d.Results)
+		incons = d.reconcile()
 		contests, err = prepare(d, cfg)
 	}
 	if err != nil {

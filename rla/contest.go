@@ -164,10 +164,16 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 	if err != nil {
 		return nil, err
 	}
-	c.Cards = int64(d.Phantoms)
-	for i := range d.Cards.Len() - d.Phantoms {
-		if _, ok := d.Cards.Card(i).Votes.Get(ci); ok {
-			c.Cards++
+	if cfg.Method == Polling {
+		// Polling samples the whole manifest, so margins are diluted over
+		// all its cards.
+		c.Cards = d.Manifest.Cards()
+	} else {
+		c.Cards = int64(d.Phantoms)
+		for i := range d.Cards.Len() - d.Phantoms {
+			if _, ok := d.Cards.Card(i).Votes.Get(ci); ok {
+				c.Cards++
+			}
 		}
 	}
 	if c.Cards == 0 {

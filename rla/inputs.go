@@ -179,9 +179,6 @@ func loadData(manifest string, cvrs []string, format string, results string) (*D
 	} else {
 		d.Cards = &cvr.Cards{}
 	}
-	if d.Tally, err = cvr.Tabulate(d.Election, d.Cards.All()); err != nil {
-		return nil, err
-	}
 	if results != "" {
 		f, err := os.Open(results)
 		if err != nil {
@@ -191,6 +188,22 @@ func loadData(manifest string, cvrs []string, format string, results string) (*D
 		if d.Results, err = cvr.ReadResults(f, filepath.Base(results)); err != nil {
 			return nil, err
 		}
+	}
+	if len(cvrs) == 0 && d.Results != nil {
+		// A polling audit without CVRs takes its contests from the results;
+		// each is vote-for-1, as no contest definition says otherwise.
+		for _, r := range d.Results.Rows {
+			ci, err := d.Election.AddContest(cvr.Contest{ID: r.Contest, Name: r.Contest, VoteFor: 1})
+			if err != nil {
+				return nil, fmt.Errorf("rla: results %s: %w", r.Where, err)
+			}
+			if _, err := d.Election.AddChoice(ci, cvr.Choice{ID: r.Choice, Name: r.Choice}); err != nil {
+				return nil, fmt.Errorf("rla: results %s: %w", r.Where, err)
+			}
+		}
+	}
+	if d.Tally, err = cvr.Tabulate(d.Election, d.Cards.All()); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -217,4 +230,36 @@ func (d *Data) contestByName(name string) (cvr.ContestIndex, bool) {
 		}
 	}
 	return 0, false
+}
+
+// reconcile finds the inconsistencies among the manifest, the CVRs and the
+// reported results (cvr.Reconcile). Without CVRs (a polling audit) only the
+// results can be checked against the manifest: no contest can have more
+// votes than its vote-for times the manifest's cards.
+func (d *Data) reconcile() []cvr.Inconsistency {
+	if d.Cards.Len() > 0 {
+		if in := cvr.Reconcile(d.Manifest, d.Cards, d.Tally, d.Results); in != nil {
+			return in
+		}
+		return []cvr.Inconsistency{}
+	}
+	out := []cvr.Inconsistency{}
+	cards := d.Manifest.Cards()
+	votes := map[string]int64{}
+	var order []string
+	for _, r := range d.Results.Rows {
+		if _, seen := votes[r.Contest]; !seen {
+			order = append(order, r.Contest)
+		}
+		votes[r.Contest] += r.Votes
+	}
+	for _, name := range order {
+		ci, _ := d.contestByName(name)
+		limit := cards * int64(d.Election.Contest(ci).VoteFor)
+		if votes[name] > limit {
+			out = append(out, cvr.Inconsistency{Kind: "results-exceed-manifest", Contest: name, Expected: limit, Found: votes[name],
+				Cause: "the reported results hold more votes than the manifest's cards allow: cards missing from the manifest, or results misreported"})
+		}
+	}
+	return out
 }

@@ -140,9 +140,12 @@ func (a *Audit) measure() ([]*contestMeasure, error) {
 		complete := true
 		var pairs []margin.Pair
 		for _, card := range seq {
-			cv := a.data.Cards.Card(card)
-			p := margin.Pair{CVR: cv.Votes, Phantom: cv.Phantom}
-			if !cv.Phantom {
+			var p margin.Pair
+			if a.Config().Method == Comparison {
+				cv := a.data.Cards.Card(card)
+				p.CVR, p.Phantom = cv.Votes, cv.Phantom
+			}
+			if !p.Phantom {
 				r := readings[byCard[card]]
 				if r == nil || (r.found && a.Config().Method == Comparison && !hasContest(r, c.index)) {
 					complete = false

@@ -149,7 +149,7 @@ func (a *Audit) Report() (*Report, error) {
 	} else {
 		r.AuditType = "ballot polling audit (2 CCR 20118)"
 		r.Selection = "Consistent sampling with ticket numbers (Rivest's consistent_sampler as Arlo uses it): each card of the manifest gets a ticket from the SHA-256 of the seed's hash and the card's (jurisdiction, tabulator, batch, position); cards are drawn in increasing order of ticket, without replacement."
-		r.RiskFunction = "ALPHA supermartingale with the shrink-truncate estimator (Stark 2023), sampling without replacement, on the assorters of each contest's assertions (Stark 2020)."
+		r.RiskFunction = "ALPHA supermartingale with the shrink-truncate estimator (Stark 2023), whose prior guess is the assorter mean the reported results imply, sampling without replacement, on the assorters of each contest's assertions (Stark 2020)."
 	}
 	if a.st.seed != nil {
 		r.Seed = &SeedReport{Seed: a.st.seed.Seed, How: a.st.seed.How, RecordedAt: a.st.seedEntry.Time, By: a.st.seedEntry.By}

@@ -145,12 +145,18 @@ func (a *Audit) comparisonTest(c *contest, i int) stats.Test {
 }
 
 // pollingTest is the risk function of a polling audit: ALPHA with the
-// shrink-truncate estimator (Stark 2023), without replacement from the
-// manifest's cards.
+// shrink-truncate estimator (Stark 2023, eq. 8), without replacement from
+// the manifest's cards. Its prior guess eta is the assorter mean the
+// reported results imply, (1 + v)/2 for a pairwise assorter with diluted
+// margin v, as the ALPHA paper advises (section 2.5.2); SHANGRLA's default,
+// eta near u, bets as if the winner had every vote and needs several times
+// the sample on a realistic margin.
 func (a *Audit) pollingTest(c *contest, i int) stats.Test {
+	u := c.assertions[i].Upper()
+	eta := math.Min(u*(1+c.Assertions[i].Margin)/2, u*(1-0x1p-52))
 	return stats.Alpha{
-		Population: stats.Population{N: int(a.data.Manifest.Cards()), T: 0.5, U: c.assertions[i].Upper()},
-		Estimator:  stats.ShrinkTrunc{},
+		Population: stats.Population{N: int(a.data.Manifest.Cards()), T: 0.5, U: u},
+		Estimator:  stats.ShrinkTrunc{Eta: eta},
 	}
 }
 
@@ -274,7 +280,14 @@ func (a *Audit) selectRound(r int) ([]DrawRecord, error) {
 		for _, n := range sizes {
 			need = max(need, n)
 		}
-		m, err := a.data.Manifest.Sampling()
+		// Card ids always take Arlo's (jurisdiction, tabulator, batch)
+		// form, so batches that share a name under different tabulators
+		// stay distinct.
+		bs := make([]sample.Batch, len(a.data.Manifest.Batches))
+		for i, b := range a.data.Manifest.Batches {
+			bs[i] = b.Batch
+		}
+		m, err := sample.NewManifest(bs, true)
 		if err != nil {
 			return nil, err
 		}

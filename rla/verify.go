@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 
-	"github.com/rlakit/rlakit/cvr"
 	"github.com/rlakit/rlakit/sample"
 )
 
@@ -43,10 +42,7 @@ func Verify(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	incons := cvr.Reconcile(d.Manifest, d.Cards, d.Tally, d.Results)
-	if incons == nil {
-		incons = []cvr.Inconsistency{}
-	}
+	incons := d.reconcile()
 	cfg := st.commit.Config
 	contests, err := prepare(d, cfg)
 	if err != nil {
