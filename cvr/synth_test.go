@@ -139,7 +139,7 @@ func TestSynthRoundTrip(t *testing.T) {
 				case "nist-json", "nist-xml", "hart":
 					// The NIST and Hart readers decode each CVR twice (and
 					// Hart writes a file per card): keep the test quick.
-					cfg.Cards = 600
+					cfg.Cards = 300
 				case "ess":
 					cfg.Contests = essContests(cfg.Contests)
 				}
