@@ -71,8 +71,10 @@ type Report struct {
 // ContestReport is one contest of a Report.
 type ContestReport struct {
 	// Cards is the contest's card count: the denominator of its margins.
-	Cards      int64                       `json:"cards"`
-	Tally      map[string]int64            `json:"tally"`
+	Cards int64            `json:"cards"`
+	Tally map[string]int64 `json:"tally"`
+	// MinMargin is the contest's smallest assertion margin.
+	MinMargin  float64                     `json:"min_margin"`
 	Assertions map[string]*AssertionReport `json:"assertions"`
 	// Warnings says, for an IRV contest, when the assertions do not imply
 	// the reported winner or cvr's IRV count elects someone else.
@@ -454,6 +456,9 @@ func (in *Input) Margins() (*Report, error) {
 				}
 			}
 			cr.Assertions[a.Name] = ar
+			if k == 0 || v < cr.MinMargin {
+				cr.MinMargin = v
+			}
 			rep.MinMargin = min(rep.MinMargin, v)
 		}
 		if c.ChoiceFunction == IRV {

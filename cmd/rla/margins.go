@@ -28,7 +28,7 @@ Reads one JSON object in SHANGRLA's shape:
    "max_cards", "use_style", "audit_type": "CARD_COMPARISON" | "POLLING" | "ONEAUDIT",
    "assertion_json": [RAIRE assertions] or null}
 adds phantoms as SHANGRLA does, builds every contest's assertions, and writes
-  {"min_margin", "phantoms", "contests": {ID: {"cards", "tally", "assertions":
+  {"min_margin", "phantoms", "contests": {ID: {"cards", "tally", "min_margin", "assertions":
     {NAME: {"winner", "loser", "margin", "upper_bound", "test_u"}}, "warnings"}}}
 where margin is the diluted margin from the CVRs, upper_bound the assorter's
 u_A and test_u the bound handed to the risk function (u_A for polling,

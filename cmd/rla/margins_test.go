@@ -12,6 +12,7 @@ type marginsOut struct {
 	Phantoms  int     `json:"phantoms"`
 	Contests  map[string]struct {
 		Cards      int64            `json:"cards"`
+		MinMargin  float64          `json:"min_margin"`
 		Tally      map[string]int64 `json:"tally"`
 		Assertions map[string]struct {
 			Winner     string  `json:"winner"`
@@ -138,8 +139,8 @@ func TestMarginsValidate(t *testing.T) {
 	if m := got.Contests["c"].Assertions["A v B"].Margin; m != 0.25 {
 		t.Errorf("A v B validated: %v, want (2-1)/4", m)
 	}
-	if m := got.MinMargin; m != 0.25 {
-		t.Errorf("min margin %v", m)
+	if m := got.MinMargin; m != 0.25 || got.Contests["c"].MinMargin != 0.25 {
+		t.Errorf("min margin %v, contest's %v", m, got.Contests["c"].MinMargin)
 	}
 }
 
