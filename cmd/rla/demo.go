@@ -13,7 +13,7 @@ import (
 func init() {
 	register(&command{
 		name:    "demo",
-		summary: "run a ballot selection on an embedded real county manifest, explaining each step",
+		summary: "run a whole audit of an embedded synthetic county, explaining each step (\"rla demo selection\": a selection on a real county manifest)",
 		run:     runDemo,
 	})
 }
@@ -28,14 +28,23 @@ const demoSeed = "27180904129383661524"
 const demoCards = 12
 
 func runDemo(e *env, args []string) error {
-	fs := newFlags(e, "rla demo")
+	fs := newFlags(e, "rla demo [selection] [--keep DIR]")
+	keep := fs.String("keep", "", "write the demo's files (inputs, audit directory, report) into DIR and keep them")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if err := noPositional(pos); err != nil {
-		return err
+	switch {
+	case len(pos) == 0:
+		return demoAudit(e, *keep)
+	case len(pos) == 1 && pos[0] == "selection":
+		return demoSelection(e)
 	}
+	return usageErrorf("unexpected argument %q (see --help)", pos[0])
+}
+
+// demoSelection draws cards from a real county's manifest.
+func demoSelection(e *env) error {
 	w := e.stdout
 	m, err := cvr.ReadManifest(bytes.NewReader(demoManifest), "Hinsdale County, Colorado, 2024 ballot manifest")
 	if err != nil {

@@ -94,8 +94,8 @@ func TestSelectConsistent(t *testing.T) {
 	}
 }
 
-func TestDemo(t *testing.T) {
-	code, out, stderr := runCLI(t, "", "demo")
+func TestDemoSelection(t *testing.T) {
+	code, out, stderr := runCLI(t, "", "demo", "selection")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -103,5 +103,22 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+func TestDemoAudit(t *testing.T) {
+	keep := t.TempDir()
+	code, out, stderr := runCLI(t, "", "demo", "--keep", keep)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"100000 ballot cards", "Reconciliation found", "Round 2", "escalate",
+		"School Board:     confirmed", "all agree", "report.md"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(keep, "report.md")); err != nil || !strings.Contains(string(b), "Cards examined") {
+		t.Errorf("report.md: %v", err)
 	}
 }
