@@ -30,7 +30,9 @@ import (
 type Meter struct {
 	asrts    []*Assertion
 	useStyle bool
-	plans    []plan // by contest index
+	plans    []plan  // by contest index
+	quick    []int32 // by contest index: the histogram offset of a contest read only by pattern; noPlan; or slowPlan
+	hist     []int64 // the histograms of the contests, histSlots each
 	counts   [][3]int64
 	total    int64     // cards read
 	_        [128]byte // keeps the meters of parallel workers off each other's cache lines
@@ -46,7 +48,8 @@ type plan struct {
 	fast   []fastAssertion
 	slow   []int32
 	ranked bool
-	hist   *histogram
+	base   int32 // offset of the contest's histogram in Meter.hist; -1 if none
+	multi  map[pattern]int64
 }
 
 type fastAssertion struct {
@@ -56,14 +59,18 @@ type fastAssertion struct {
 	super   bool
 }
 
-// histogram counts a contest's votes by pattern.
-type histogram struct {
-	void   int64     // flagged Invalid or Overvote: no valid vote
-	blank  int64     // no selection
-	single [65]int64 // one selection: of choice c < 64, or of another (64)
-	multi  map[pattern]int64
-	_      [64]byte // see Meter
-}
+// A contest's histogram counts its votes by pattern: histVoid those
+// flagged Invalid or Overvote (no valid vote), histBlank those with no
+// selection, histSingle+c those with the one selection c < 64 (c = 64 for
+// any other choice); votes of two or more selections go to plan.multi.
+const (
+	histVoid   = 0
+	histBlank  = 1
+	histSingle = 2
+	histSlots  = histSingle + 65
+	noPlan     = -1
+	slowPlan   = -2
+)
 
 // pattern is a vote of two or more selections: the set of choices below
 // 64 and the number of selections.
@@ -79,7 +86,7 @@ func NewMeter(asrts []*Assertion, useStyle bool) *Meter {
 	for i, a := range asrts {
 		ci := int(a.Contest)
 		for len(m.plans) <= ci {
-			m.plans = append(m.plans, plan{})
+			m.plans = append(m.plans, plan{base: -1})
 		}
 		p := &m.plans[ci]
 		switch {
@@ -88,11 +95,24 @@ func NewMeter(asrts []*Assertion, useStyle bool) *Meter {
 			p.slow = append(p.slow, int32(i))
 		case a.Winner < 64 && a.Loser < 64:
 			p.fast = append(p.fast, fastAssertion{i: int32(i), voteFor: int32(a.voteFor), w: uint8(a.Winner), l: uint8(a.Loser), super: a.Kind == Supermajority})
-			if p.hist == nil {
-				p.hist = &histogram{multi: map[pattern]int64{}}
+			if p.base < 0 {
+				p.base = int32(len(m.hist))
+				m.hist = append(m.hist, make([]int64, histSlots)...)
+				p.multi = map[pattern]int64{}
 			}
 		default:
 			p.slow = append(p.slow, int32(i))
+		}
+	}
+	m.quick = make([]int32, len(m.plans))
+	for ci, p := range m.plans {
+		switch {
+		case len(p.slow) > 0:
+			m.quick[ci] = slowPlan
+		case p.base >= 0:
+			m.quick[ci] = p.base
+		default:
+			m.quick[ci] = noPlan
 		}
 	}
 	return m
@@ -101,67 +121,99 @@ func NewMeter(asrts []*Assertion, useStyle bool) *Meter {
 // Add reads one card's votes.
 func (m *Meter) Add(v cvr.Votes) {
 	m.total++
+	// Locals: the counter stores below would make the compiler reload
+	// fields of m.
+	quick, hist := m.quick, m.hist
 	for cv := range v.All() {
 		ci := int(cv.Contest)
-		if ci >= len(m.plans) {
+		if ci >= len(quick) {
 			continue
 		}
-		p := &m.plans[ci]
-		if p.ranked {
-			var buf [16]cvr.ChoiceIndex
-			prefs, ok := readRanking(cv, buf[:0])
-			for _, i := range p.slow {
-				m.counts[i][m.asrts[i].rankedLevel(prefs, ok)]++
+		base := quick[ci]
+		if base < 0 {
+			if base == slowPlan {
+				m.addSlow(&m.plans[ci], cv)
 			}
 			continue
 		}
-		if h := p.hist; h != nil {
-			n := cv.Len()
-			switch {
-			case cv.Flags&(cvr.Invalid|cvr.Overvote) != 0:
-				h.void++
-			case n == 0:
-				h.blank++
-			case n == 1:
-				h.single[min(cv.Selection(0).Choice, 64)]++
-			default:
-				var set uint64
-				for j := range n {
-					if c := cv.Selection(j).Choice; c < 64 {
-						set |= 1 << c
-					}
-				}
-				h.multi[pattern{set, n}]++
-			}
-		}
-		for _, i := range p.slow {
-			m.counts[i][m.asrts[i].level(cv)]++
+		if k := histSlot(cv); k >= 0 {
+			hist[int(base)+k]++
+		} else {
+			m.addMulti(&m.plans[ci], cv)
 		}
 	}
 }
 
+// histSlot returns the histogram slot of a contest vote, or -1 for a vote
+// of two or more selections.
+func histSlot(cv cvr.ContestVote) int {
+	switch n := cv.Len(); {
+	case cv.Flags&(cvr.Invalid|cvr.Overvote) != 0:
+		return histVoid
+	case n == 0:
+		return histBlank
+	case n == 1:
+		return histSingle + int(min(cv.Selection(0).Choice, 64))
+	}
+	return -1
+}
+
+func (m *Meter) addMulti(p *plan, cv cvr.ContestVote) {
+	n := cv.Len()
+	var set uint64
+	for j := range n {
+		if c := cv.Selection(j).Choice; c < 64 {
+			set |= 1 << c
+		}
+	}
+	p.multi[pattern{set, n}]++
+}
+
+// addSlow reads a contest with assertions that need each vote.
+func (m *Meter) addSlow(p *plan, cv cvr.ContestVote) {
+	if p.ranked {
+		var buf [16]cvr.ChoiceIndex
+		prefs, ok := readRanking(cv, buf[:0])
+		for _, i := range p.slow {
+			m.counts[i][m.asrts[i].rankedLevel(prefs, ok)]++
+		}
+		return
+	}
+	if p.base >= 0 {
+		if k := histSlot(cv); k >= 0 {
+			m.hist[int(p.base)+k]++
+		} else {
+			m.addMulti(p, cv)
+		}
+	}
+	for _, i := range p.slow {
+		m.counts[i][m.asrts[i].level(cv)]++
+	}
+}
+
 // fastCounts derives a fast assertion's counts from its contest's
-// histogram, as Assertion.level reads each vote.
-func (h *histogram) fastCounts(f fastAssertion) (c [3]int64) {
-	c[levelHalf] = h.void + h.blank
+// histogram h and multi-selection votes, as Assertion.level reads each vote.
+func fastCounts(f fastAssertion, h []int64, multi map[pattern]int64) (c [3]int64) {
+	c[levelHalf] = h[histVoid] + h[histBlank]
 	var singles int64
-	for _, k := range h.single {
+	for _, k := range h[histSingle:] {
 		singles += k
 	}
+	w, l := h[histSingle+int(f.w)], h[histSingle+int(f.l)]
 	if f.super {
-		c[levelUpper] = h.single[f.w]
-		c[levelZero] = singles - h.single[f.w]
+		c[levelUpper] = w
+		c[levelZero] = singles - w
 	} else {
-		c[levelUpper] = h.single[f.w]
-		c[levelZero] = h.single[f.l]
-		c[levelHalf] += singles - h.single[f.w] - h.single[f.l]
+		c[levelUpper] = w
+		c[levelZero] = l
+		c[levelHalf] += singles - w - l
 	}
-	for p, k := range h.multi {
-		l := levelHalf
+	for p, k := range multi {
+		lv := levelHalf
 		if !f.super && (f.voteFor == 0 || p.n <= int(f.voteFor)) {
-			l = 1 + int(p.set>>f.w&1) - int(p.set>>f.l&1)
+			lv = 1 + int(p.set>>f.w&1) - int(p.set>>f.l&1)
 		}
-		c[l] += k
+		c[lv] += k
 	}
 	return c
 }
@@ -180,16 +232,12 @@ func (m *Meter) Merge(o *Meter) error {
 			m.counts[i][l] += o.counts[i][l]
 		}
 	}
+	for i, k := range o.hist {
+		m.hist[i] += k
+	}
 	for ci, p := range m.plans {
-		if h, oh := p.hist, o.plans[ci].hist; h != nil {
-			h.void += oh.void
-			h.blank += oh.blank
-			for c, k := range oh.single {
-				h.single[c] += k
-			}
-			for pat, k := range oh.multi {
-				h.multi[pat] += k
-			}
+		for pat, k := range o.plans[ci].multi {
+			p.multi[pat] += k
 		}
 	}
 	m.total += o.total
@@ -203,7 +251,7 @@ func (m *Meter) Counts(i int) (zero, half, upper int64) {
 	p := &m.plans[m.asrts[i].Contest]
 	for _, f := range p.fast {
 		if int(f.i) == i {
-			h := p.hist.fastCounts(f)
+			h := fastCounts(f, m.hist[p.base:p.base+histSlots], p.multi)
 			for l := range 3 {
 				c[l] += h[l]
 			}
