@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
 	"strconv"
@@ -298,32 +299,73 @@ func Reconcile(m *Manifest, cards *Cards, t *Tally, res *Results) []Inconsistenc
 
 func duplicates(cards *Cards) []Inconsistency {
 	var out []Inconsistency
-	ids := make(map[string]int32, cards.Len())
-	imprinted := map[string]int32{}
+	for _, id := range repeated(cards, func(c *Card) string { return c.ID }) {
+		out = append(out, Inconsistency{Kind: DuplicateID, ID: id.value, Expected: 1, Found: id.count,
+			Cause: "several CVRs share this card ID: a card scanned twice, a file exported twice, or IDs made ambiguous by redaction"})
+	}
+	for _, id := range repeated(cards, func(c *Card) string { return c.ImprintedID }) {
+		out = append(out, Inconsistency{Kind: DuplicateImprintedID, ID: id.value, Expected: 1, Found: id.count,
+			Cause: "several CVRs share this imprinted ID: a card rescanned, or imprinting restarted its numbering"})
+	}
+	return out
+}
+
+type repeatedValue struct {
+	value string
+	count int64
+}
+
+// repeated returns the non-empty values of key that occur on more than one
+// real card, sorted, with their counts. Rather than a map of millions of
+// strings it sorts 64-bit hashes of the values (with the card index) and
+// compares the strings only where hashes are equal, which keeps it fast and
+// small for 20 million cards.
+func repeated(cards *Cards, key func(*Card) string) []repeatedValue {
+	type hashed struct {
+		h uint64
+		i int32
+	}
+	hs := make([]hashed, 0, cards.Len())
 	for i := range cards.Len() {
 		c := cards.Card(i)
 		if c.Phantom {
 			continue
 		}
-		ids[c.ID]++
-		if c.ImprintedID != "" {
-			imprinted[c.ImprintedID]++
+		if v := key(&c); v != "" {
+			hs = append(hs, hashed{maphash.String(repeatSeed, v), int32(i)})
 		}
 	}
-	for _, id := range sortedKeys(ids) {
-		if n := ids[id]; n > 1 {
-			out = append(out, Inconsistency{Kind: DuplicateID, ID: id, Expected: 1, Found: int64(n),
-				Cause: "several CVRs share this card ID: a card scanned twice, a file exported twice, or IDs made ambiguous by redaction"})
+	slices.SortFunc(hs, func(a, b hashed) int { return cmp.Or(cmp.Compare(a.h, b.h), cmp.Compare(a.i, b.i)) })
+	counts := map[string]int64{}
+	for j := 0; j < len(hs); {
+		k := j + 1
+		for k < len(hs) && hs[k].h == hs[j].h {
+			k++
 		}
+		if k-j > 1 {
+			// Equal hashes: count the actual values (a collision of
+			// different values counts each once, as it should).
+			group := map[string]int64{}
+			for _, x := range hs[j:k] {
+				c := cards.Card(int(x.i))
+				group[key(&c)]++
+			}
+			for v, n := range group {
+				if n > 1 {
+					counts[v] += n
+				}
+			}
+		}
+		j = k
 	}
-	for _, id := range sortedKeys(imprinted) {
-		if n := imprinted[id]; n > 1 {
-			out = append(out, Inconsistency{Kind: DuplicateImprintedID, ID: id, Expected: 1, Found: int64(n),
-				Cause: "several CVRs share this imprinted ID: a card rescanned, or imprinting restarted its numbering"})
-		}
+	out := make([]repeatedValue, 0, len(counts))
+	for _, v := range sortedKeys(counts) {
+		out = append(out, repeatedValue{v, counts[v]})
 	}
 	return out
 }
+
+var repeatSeed = maphash.MakeSeed()
 
 func compareResults(t *Tally, res *Results) []Inconsistency {
 	e := t.Election

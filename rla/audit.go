@@ -133,10 +133,11 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 			return nil, nil, err
 		}
 	}
-	a, err := Open(dir)
+	st, err := fold(l.Entries())
 	if err != nil {
 		return nil, nil, err
 	}
+	a := &Audit{Dir: dir, log: l, st: st, data: d, contests: contests}
 	if len(incons) > 0 && !o.AcceptInconsistencies {
 		return a, incons, fmt.Errorf("rla: %w: %d found and recorded; review them, then run init again with the same inputs and --accept-inconsistencies to proceed", ErrInconsistent, len(incons))
 	}

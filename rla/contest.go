@@ -169,12 +169,9 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 		// all its cards.
 		c.Cards = d.Manifest.Cards()
 	} else {
-		c.Cards = int64(d.Phantoms)
-		for i := range d.Cards.Len() - d.Phantoms {
-			if _, ok := d.Cards.Card(i).Votes.Get(ci); ok {
-				c.Cards++
-			}
-		}
+		// The tally counts the CVRs that hold the contest (it is made
+		// before the phantoms are added); every phantom may hold it too.
+		c.Cards = d.Tally.Contests[ci].Cards + int64(d.Phantoms)
 	}
 	if c.Cards == 0 {
 		return nil, fmt.Errorf("rla: contest %q is on no card", ec.Name)
