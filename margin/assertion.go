@@ -14,22 +14,21 @@ type Kind uint8
 
 // The kinds of assorter. Every one takes only the values 0, 1/2 and u_A.
 const (
-	// Pairwise is the plurality assorter of Stark 2020 (SHANGRLA, section
-	// 2.1): A(b) = (1[b votes W] − 1[b votes L] + 1)/2, u_A = 1. It serves
+	// Pairwise is the plurality assorter of Stark 2020 (SHANGRLA): A(b) = (1[b votes W] − 1[b votes L] + 1)/2, u_A = 1. It serves
 	// plurality, vote-for-N and approval contests.
 	Pairwise Kind = iota + 1
-	// Supermajority is the assorter of Stark 2020, section 2.3, for a
+	// Supermajority is the supermajority assorter of Stark 2020, for a
 	// winner who needs a share f of the valid votes: A(b) = 1[b votes W]/(2f)
 	// when b has exactly one valid vote in the contest, 1/2 otherwise;
 	// u_A = 1/(2f).
 	Supermajority
 	// WinnerOnly is RAIRE's "W never loses to L" (NEB; Blom, Stuckey &
-	// Teague 2019, section 4.1): A(b) = (1[W first on b] − 1[L before W on
+	// Teague 2019, "NEB" assertions): A(b) = (1[W first on b] − 1[L before W on
 	// b] + 1)/2, where "L before W" includes L ranked and W not; u_A = 1.
 	WinnerOnly
 	// Elimination is RAIRE's IRV_ELIMINATION ("W not eliminated next"
 	// when exactly the candidates other than Eliminated remain; Blom,
-	// Stuckey & Teague 2019, section 4.2): A(b) = (1[W first among the
+	// Stuckey & Teague 2019, "NEN" assertions): A(b) = (1[W first among the
 	// remaining] − 1[L first among the remaining] + 1)/2; u_A = 1.
 	Elimination
 )
@@ -120,7 +119,7 @@ func newAssertion(e *cvr.Election, ci cvr.ContestIndex, k Kind, w, l cvr.ChoiceI
 }
 
 // NewPairwise returns the assertion that winner w beats loser l in the
-// plurality, vote-for-N or approval contest ci (Stark 2020, section 2.1).
+// plurality, vote-for-N or approval contest ci (Stark 2020, plurality assorter).
 // In an approval contest (cvr.Contest.Approval) any number of selections is
 // valid; otherwise more than VoteFor is an overvote.
 func NewPairwise(e *cvr.Election, ci cvr.ContestIndex, w, l cvr.ChoiceIndex) (*Assertion, error) {
@@ -135,7 +134,7 @@ func NewPairwise(e *cvr.Election, ci cvr.ContestIndex, w, l cvr.ChoiceIndex) (*A
 }
 
 // NewSupermajority returns the assertion that w received more than the
-// share f of the valid votes of contest ci (Stark 2020, section 2.3), with
+// share f of the valid votes of contest ci (Stark 2020, supermajority assorter), with
 // 0 < f <= 1. The contest must be vote-for-1: the assorter is defined on
 // cards with exactly one valid vote.
 func NewSupermajority(e *cvr.Election, ci cvr.ContestIndex, w cvr.ChoiceIndex, f float64) (*Assertion, error) {

@@ -30,7 +30,7 @@ type Outcome struct {
 }
 
 // Assertions returns the assertions that together imply the reported
-// outcome o of contest ci (Stark 2020, section 2):
+// outcome o of contest ci (Stark 2020, "Assorters"):
 //   - Plurality, vote-for-N (n winners) and Approval: "W v L" for every
 //     reported winner W and every other choice L, in choice order;
 //     Approval reads any number of selections as valid;

@@ -75,7 +75,7 @@ type Pair struct {
 }
 
 // Comparison is one assertion tested by ballot-level comparison (CLCA;
-// Stark 2020, section 3.2). Build it with NewComparison.
+// Stark 2020, comparison audits). Build it with NewComparison.
 type Comparison struct {
 	Assertion *Assertion
 	// Margin is the assertion's reported diluted margin v.
@@ -143,7 +143,7 @@ func (c *Comparison) Overstatement(p *Pair) (float64, error) {
 }
 
 // Value returns the overstatement assorter for overstatement omega
-// (Stark 2020, section 3.2; SHANGRLA's make_overstatement):
+// (Stark 2020, comparison audits; SHANGRLA's make_overstatement):
 //
 //	B = (1 − ω/u_A) / (2 − v/u_A),
 //
@@ -224,7 +224,7 @@ func (p *Pools) Means(i int) map[string]float64 {
 // BatchOverstatement returns ω_p, the overstatement of a batch of cards
 // cards in a batch comparison audit: the batch's assorter total from the
 // reported counts minus that from the audited (hand) counts, exactly
-// (Stark 2020, section 3.4; for plurality ((r_W − r_L) − (a_W − a_L))/2).
+// (Stark 2020, batch-level comparison; for plurality ((r_W − r_L) − (a_W − a_L))/2).
 func (a *Assertion) BatchOverstatement(cards int64, reported, audited []int64) (*big.Rat, error) {
 	r, err := a.Total(reported, cards)
 	if err != nil {

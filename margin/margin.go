@@ -319,7 +319,7 @@ func (m *Meter) Mean(i int) (float64, error) {
 }
 
 // Margin returns the diluted margin v = 2·mean − 1 of assertion i, computed
-// as SHANGRLA does (Stark 2020, section 3.2: 2·Mean − 1 in floating point).
+// as SHANGRLA does (Stark 2020; SHANGRLA set_margin_from_cvrs: 2·Mean − 1 in floating point).
 func (m *Meter) Margin(i int) (float64, error) {
 	mean, err := m.Mean(i)
 	if err != nil {
@@ -332,7 +332,7 @@ func (m *Meter) Margin(i int) (float64, error) {
 // contest's counts votes (by ChoiceIndex), exactly: for a pairwise
 // assorter (T_W − T_L + cards)/2, for a supermajority
 // T_W/(2f) + (cards − V)/2 with V = Σ votes, the cards with one valid vote
-// (Stark 2020, sections 2.1 and 2.3). cards is the number of cards the
+// (Stark 2020, plurality and supermajority assorters). cards is the number of cards the
 // assorter averages over: those holding the contest, or all cards without
 // card-style data. IRV assorters need the ballots, not counts: use a Meter.
 func (a *Assertion) Total(votes []int64, cards int64) (*big.Rat, error) {
@@ -397,8 +397,8 @@ const (
 
 // TestUpper returns the upper bound of the values the risk function sees
 // for assertion a with diluted margin v: u_A for a polling audit, and
-// 2/(2 − v/u_A) (the overstatement assorter's bound, Stark 2020, section
-// 3.2) for a comparison audit.
+// 2/(2 − v/u_A) (the overstatement assorter's bound; Stark 2020,
+// comparison audits) for a comparison audit.
 func (t AuditType) TestUpper(a *Assertion, v float64) (float64, error) {
 	switch t {
 	case Polling:

@@ -264,7 +264,7 @@ const maxIRVNodes = 1 << 22
 // CheckIRV reports whether the IRV assertions asrts of one ranked contest
 // with n candidates rule out every elimination order in which a candidate
 // other than winner is elected, as RAIRE's assertions must (Blom, Stuckey &
-// Teague 2019, section 5). It searches the tails of elimination orders
+// Teague 2019). It searches the tails of elimination orders
 // (the last candidates standing, the winner last): WINNER_ONLY "W v L"
 // rules out every tail in which L outlasts W, IRV_ELIMINATION "W v L elim
 // E" every tail whose first candidate out is W while exactly the candidates

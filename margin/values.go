@@ -8,7 +8,7 @@ import (
 
 // PollingValues appends to dst the assorter value of every assertion on
 // one sampled card of a polling audit, from the audit board's reading mvr
-// (Stark 2020, section 3.1): 0 when the card was not found or is a phantom
+// (Stark 2020, ballot-polling audits): 0 when the card was not found or is a phantom
 // (phantoms to evil zombies, Banuelos & Stark 2012), and, with card-style
 // data, when the MVR lacks the assertion's contest (the card was sampled
 // for it); otherwise A(MVR), which is 1/2 for an MVR without the contest.
