@@ -14,7 +14,8 @@ type Kind uint8
 
 // The kinds of assorter. Every one takes only the values 0, 1/2 and u_A.
 const (
-	// Pairwise is the plurality assorter of Stark 2020 (SHANGRLA): A(b) = (1[b votes W] − 1[b votes L] + 1)/2, u_A = 1. It serves
+	// Pairwise is the plurality assorter of Stark 2020 (SHANGRLA):
+	// A(b) = (1[b votes W] − 1[b votes L] + 1)/2, u_A = 1. It serves
 	// plurality, vote-for-N and approval contests.
 	Pairwise Kind = iota + 1
 	// Supermajority is the supermajority assorter of Stark 2020, for a
@@ -23,12 +24,12 @@ const (
 	// u_A = 1/(2f).
 	Supermajority
 	// WinnerOnly is RAIRE's "W never loses to L" (NEB; Blom, Stuckey &
-	// Teague 2019, "NEB" assertions): A(b) = (1[W first on b] − 1[L before W on
+	// Teague 2019): A(b) = (1[W first on b] − 1[L before W on
 	// b] + 1)/2, where "L before W" includes L ranked and W not; u_A = 1.
 	WinnerOnly
 	// Elimination is RAIRE's IRV_ELIMINATION ("W not eliminated next"
-	// when exactly the candidates other than Eliminated remain; Blom,
-	// Stuckey & Teague 2019, "NEN" assertions): A(b) = (1[W first among the
+	// when exactly the candidates other than Eliminated remain; NEN in
+	// Blom, Stuckey & Teague 2019): A(b) = (1[W first among the
 	// remaining] − 1[L first among the remaining] + 1)/2; u_A = 1.
 	Elimination
 )
