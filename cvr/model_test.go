@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -140,4 +141,21 @@ func TestOpenFilesZipAndFolder(t *testing.T) {
 	assert.Error(t, err)
 	_, _, err = Read(&e, "auto", Options{}, t.TempDir())
 	assert.ErrorContains(t, err, "no files")
+}
+
+func TestCardsVotesMatchesCard(t *testing.T) {
+	var s Cards
+	for i := range 70000 { // more than one chunk
+		c := Card{ID: fmt.Sprint("c", i)}
+		c.Votes.Add(ContestIndex(i%3), 0, Selection{Choice: ChoiceIndex(i % 5)})
+		if i%7 == 0 {
+			c.Votes.Add(9, Overvote)
+		}
+		s.Append(&c)
+	}
+	for i := range s.Len() {
+		if a, b := s.Votes(i), s.Card(i).Votes; !slices.Equal(a.cells, b.cells) {
+			t.Fatalf("card %d: Votes %v, Card().Votes %v", i, a.cells, b.cells)
+		}
+	}
 }

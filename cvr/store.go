@@ -163,6 +163,22 @@ func (s *Cards) Card(i int) Card {
 	return c
 }
 
+// Votes returns the votes of card i, 0 <= i < Len(), without building the
+// whole card: the fast path for passes over millions of cards that need
+// only their votes (margins, tallies).
+func (s *Cards) Votes(i int) Votes {
+	if i < 0 || i >= s.n {
+		panic(fmt.Sprintf("cvr: card index %d out of range [0,%d)", i, s.n))
+	}
+	k := s.chunks[i>>chunkBits]
+	j := i & (chunkSize - 1)
+	var c0 uint32
+	if j > 0 {
+		c0 = k.cellsEnd[j-1]
+	}
+	return Votes{cells: k.cells[c0:k.cellsEnd[j]:k.cellsEnd[j]]}
+}
+
 // view makes a string of b without copying. This is sound here because the
 // store only appends to its text: bytes once written never change, and an
 // append that moves the array leaves the old one, still referenced by the

@@ -495,7 +495,7 @@ func Measure(cards *cvr.Cards, asrts []*Assertion, useStyle bool, workers int) *
 		go func(m *Meter) {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
-				m.Add(cards.Card(i).Votes)
+				m.Add(cards.Votes(i))
 			}
 		}(meters[w])
 	}
