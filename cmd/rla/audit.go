@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -62,6 +63,23 @@ func oneDir(pos []string) (string, error) {
 		return "", usageErrorf("give one audit directory (see --help)")
 	}
 	return pos[0], nil
+}
+
+// openAudit parses a step's flags, checks that the named ones were given,
+// and opens the audit in the one directory named on the command line.
+func openAudit(fs *flag.FlagSet, args []string, required ...string) (*rla.Audit, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := oneDir(pos)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireFlags(fs, required...); err != nil {
+		return nil, err
+	}
+	return rla.Open(dir)
 }
 
 func byFlag(fs interface {
@@ -134,25 +152,14 @@ func auditSeed(e *env, args []string) error {
 	seed := fs.String("seed", "", "the public random seed: at least 20 digits rolled on ten-sided dice")
 	how := fs.String("how", "", "how and where the seed was generated, for the report")
 	by := byFlag(fs)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := oneDir(pos)
-	if err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "seed"); err != nil {
-		return err
-	}
-	a, err := rla.Open(dir)
+	a, err := openAudit(fs, args, "seed")
 	if err != nil {
 		return err
 	}
 	if err := a.SetSeed(*seed, *how, *by); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Seed %s recorded. Next: rla audit draw %s --out pull.csv\n", *seed, dir)
+	fmt.Fprintf(e.stdout, "Seed %s recorded. Next: rla audit draw %s --out pull.csv\n", *seed, a.Dir)
 	return nil
 }
 
@@ -160,15 +167,7 @@ func auditDraw(e *env, args []string) error {
 	fs := newFlags(e, "rla audit draw DIR [--out pull.csv]")
 	out := fs.String("out", "", "write the pull list CSV here (default: standard output)")
 	by := byFlag(fs)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := oneDir(pos)
-	if err != nil {
-		return err
-	}
-	a, err := rla.Open(dir)
+	a, err := openAudit(fs, args)
 	if err != nil {
 		return err
 	}
@@ -216,18 +215,7 @@ func auditRecord(e *env, args []string) error {
 	fs := newFlags(e, "rla audit record DIR --file interp.csv --by NAME")
 	file := fs.String("file", "", "interpretations CSV: card_id,contest,selections,found")
 	by := fs.String("by", "", "who entered these interpretations (required)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := oneDir(pos)
-	if err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "file", "by"); err != nil {
-		return err
-	}
-	a, err := rla.Open(dir)
+	a, err := openAudit(fs, args, "file", "by")
 	if err != nil {
 		return err
 	}
@@ -242,15 +230,7 @@ func auditRecord(e *env, args []string) error {
 func auditStatus(e *env, args []string) error {
 	fs := newFlags(e, "rla audit status DIR [--json]")
 	asJSON := fs.Bool("json", false, "write JSON")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := oneDir(pos)
-	if err != nil {
-		return err
-	}
-	a, err := rla.Open(dir)
+	a, err := openAudit(fs, args)
 	if err != nil {
 		return err
 	}
@@ -271,11 +251,7 @@ func printStatus(w io.Writer, st *rla.Status) {
 	fmt.Fprintf(w, "Round %d\n", st.Round)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  contest\tstate\trisk\tcards examined\tnext round size\to2\to1\tu1\tu2")
-	names := make([]string, 0, len(st.Contests))
-	for n := range st.Contests {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names := contestNames(st)
 	for _, n := range names {
 		c := st.Contests[n]
 		fmt.Fprintf(tw, "  %s\t%s\t%.4g\t%d\t%d\t%d\t%d\t%d\t%d\n", n, c.State, c.Risk, c.CardsExamined, c.NextRoundSize,
@@ -293,15 +269,7 @@ func printStatus(w io.Writer, st *rla.Status) {
 func auditNext(e *env, args []string) error {
 	fs := newFlags(e, "rla audit next DIR")
 	by := byFlag(fs)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := oneDir(pos)
-	if err != nil {
-		return err
-	}
-	a, err := rla.Open(dir)
+	a, err := openAudit(fs, args)
 	if err != nil {
 		return err
 	}
@@ -309,7 +277,7 @@ func auditNext(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Round %d opened. Next: rla audit draw %s --out pull.csv\n", r, dir)
+	fmt.Fprintf(e.stdout, "Round %d opened. Next: rla audit draw %s --out pull.csv\n", r, a.Dir)
 	return nil
 }
 
@@ -318,18 +286,7 @@ func auditHandCount(e *env, args []string) error {
 	contest := fs.String("contest", "", "the contest counted by hand")
 	file := fs.String("file", "", "the tally CSV: choice,votes")
 	by := byFlag(fs)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := oneDir(pos)
-	if err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "contest", "file"); err != nil {
-		return err
-	}
-	a, err := rla.Open(dir)
+	a, err := openAudit(fs, args, "contest", "file")
 	if err != nil {
 		return err
 	}
@@ -344,15 +301,7 @@ func auditHandCount(e *env, args []string) error {
 func auditReport(e *env, args []string) error {
 	fs := newFlags(e, "rla audit report DIR [--format md|html|json]")
 	format := fs.String("format", "md", "md, html or json")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := oneDir(pos)
-	if err != nil {
-		return err
-	}
-	a, err := rla.Open(dir)
+	a, err := openAudit(fs, args)
 	if err != nil {
 		return err
 	}
@@ -395,4 +344,14 @@ func runVerify(e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "OK: log chain intact, inputs unchanged, selection and risks re-derived and equal to the record.")
 	return nil
+}
+
+// contestNames returns the status's contests in alphabetical order.
+func contestNames(st *rla.Status) []string {
+	names := make([]string, 0, len(st.Contests))
+	for n := range st.Contests {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }

@@ -214,12 +214,7 @@ func statusStates(st *rla.Status) []string {
 func demoStatus(w io.Writer, st *rla.Status) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "    contest\tstate\tmeasured risk\tcards examined\tdiscrepancies (o2/o1/u1/u2)")
-	names := make([]string, 0, len(st.Contests))
-	for n := range st.Contests {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
+	for _, n := range contestNames(st) {
 		c := st.Contests[n]
 		fmt.Fprintf(tw, "    %s\t%s\t%.3g%%\t%d\t%d/%d/%d/%d\n", n, c.State, 100*c.Risk, c.CardsExamined, c.Discrepancies.O2, c.Discrepancies.O1, c.Discrepancies.U1, c.Discrepancies.U2)
 	}
