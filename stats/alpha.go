@@ -217,7 +217,14 @@ func (a Alpha) Risk(x []float64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return collect(s, x)
+	h := make([]float64, len(x))
+	for i, v := range x {
+		if err := s.Add(v); err != nil {
+			return Result{}, err
+		}
+		h[i] = s.tail.last()
+	}
+	return finish(s, h), nil
 }
 
 // Start implements Test.
@@ -236,7 +243,11 @@ func (a Alpha) start() (*alphaStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &alphaStream{pop: p, g: newGuard(p), nt: float64(p.N) * p.T, est: e, prod: one(), tail: newTail()}, nil
+	s := &alphaStream{pop: p, g: newGuard(p), nt: float64(p.N) * p.T, est: e, prod: one(), tail: newTail()}
+	// With replacement and a constant eta, the term depends on x alone.
+	s.pure = p.N == 0 && e.kind != estShrink
+	s.memo.reset()
+	return s, nil
 }
 
 type alphaStream struct {
@@ -247,6 +258,18 @@ type alphaStream struct {
 	est  estState
 	prod scaled
 	tail tail
+	pure bool // the term is a function of x alone: memo holds it
+	memo memo
+}
+
+// alphaTerm is the ALPHA factor [x·eta/m + (u−x)(u−eta)/(u−m)]/u. Dividing
+// by u = 1 is exact, so it is skipped.
+func alphaTerm(x, eta, m, u float64) float64 {
+	t := x*eta/m + (u-x)*(u-eta)/(u-m)
+	if u != 1 {
+		t /= u
+	}
+	return t
 }
 
 func (s *alphaStream) Add(x float64) error {
@@ -254,20 +277,35 @@ func (s *alphaStream) Add(x float64) error {
 	if !s.g.ok(x, n) {
 		return checkObs("alpha_mart", x, u, n, s.pop.N)
 	}
-	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
-	var eta float64
-	switch s.est.kind {
-	case estConst:
-		eta = s.est.eta
-	case estFixed:
-		eta = nullMean(s.pop.N, s.est.neta, s.est.eta, s.sum, n)
-	default:
-		eta = s.est.next(s.pop.N, n, s.sum, m, u)
+	var m, term float64
+	if s.pure {
+		m = s.pop.T
+		b := math.Float64bits(x)
+		i := memoSlot(b)
+		if s.memo.key[i] == b {
+			term = s.memo.val[i]
+		} else {
+			term = alphaTerm(x, s.est.eta, m, u)
+			s.memo.key[i], s.memo.val[i] = b, term
+		}
+	} else {
+		m = nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
+		var eta float64
+		switch s.est.kind {
+		case estConst:
+			eta = s.est.eta
+		case estFixed:
+			eta = nullMean(s.pop.N, s.est.neta, s.est.eta, s.sum, n)
+		default:
+			eta = s.est.next(s.pop.N, n, s.sum, m, u)
+		}
+		term = alphaTerm(x, eta, m, u)
 	}
-	s.prod.mul((x*eta/m + (u-x)*(u-eta)/(u-m)) / u)
+	s.prod.mul(term)
 	s.tail.record(s.g.post(s.prod.value(), m, u))
 	s.sum += x
-	if s.est.kind == estShrink {
+	if s.est.kind == estShrink && s.est.f != 0 {
+		// The running variance is used only when f > 0.
 		s.est.w.add(x)
 	}
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt

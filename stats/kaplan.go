@@ -70,7 +70,14 @@ func (k KaplanMarkov) Risk(x []float64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return collect(s, x)
+	h := make([]float64, len(x))
+	for i, v := range x {
+		if err := s.Add(v); err != nil {
+			return Result{}, err
+		}
+		h[i] = s.Last()
+	}
+	return finish(s, h), nil
 }
 
 // Start implements Test.
@@ -84,7 +91,9 @@ func (k KaplanMarkov) start() (*kmStream, error) {
 	if !finite(k.G) || k.G < 0 {
 		return nil, inputErr("kaplan_markov", "g = %v must be non-negative and finite", k.G)
 	}
-	return &kmStream{pop: p, gd: newGuard(p), tg: p.T + k.G, g: k.G, final: k.FinalOnly, prod: one(), min: math.Inf(1)}, nil
+	s := &kmStream{pop: p, gd: newGuard(p), tg: p.T + k.G, g: k.G, final: k.FinalOnly, prod: one(), min: math.Inf(1)}
+	s.memo.reset()
+	return s, nil
 }
 
 type kmStream struct {
@@ -97,13 +106,19 @@ type kmStream struct {
 	min   float64 // min_j P_j
 	last  float64
 	nan   bool
+	memo  memo // the terms (T+G)/(x+G)
 }
 
 func (s *kmStream) Add(x float64) error {
 	if !s.gd.ok(x, s.n) {
 		return checkObs("kaplan_markov", x, s.pop.U, s.n, s.pop.N)
 	}
-	s.prod.mul(s.tg / (x + s.g))
+	b := math.Float64bits(x)
+	i := memoSlot(b)
+	if s.memo.key[i] != b {
+		s.memo.key[i], s.memo.val[i] = b, s.tg/(x+s.g)
+	}
+	s.prod.mul(s.memo.val[i])
 	v := s.prod.value()
 	s.n++
 	s.last = v
@@ -141,7 +156,14 @@ func (k KaplanWald) Risk(x []float64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return collect(s, x)
+	h := make([]float64, len(x))
+	for i, v := range x {
+		if err := s.Add(v); err != nil {
+			return Result{}, err
+		}
+		h[i] = s.tail.last()
+	}
+	return finish(s, h), nil
 }
 
 // Start implements Test.
@@ -155,7 +177,9 @@ func (k KaplanWald) start() (*kwStream, error) {
 	if !finite(k.G) || k.G < 0 || k.G > 1 {
 		return nil, inputErr("kaplan_wald", "g = %v must be in [0, 1]", k.G)
 	}
-	return &kwStream{pop: p, gd: newGuard(p), g: k.G, final: k.FinalOnly, prod: one(), tail: newTail()}, nil
+	s := &kwStream{pop: p, gd: newGuard(p), g: k.G, final: k.FinalOnly, prod: one(), tail: newTail()}
+	s.memo.reset()
+	return s, nil
 }
 
 type kwStream struct {
@@ -165,13 +189,19 @@ type kwStream struct {
 	final bool
 	prod  scaled
 	tail  tail
+	memo  memo // the terms (1−G)x/T + G
 }
 
 func (s *kwStream) Add(x float64) error {
 	if !s.gd.ok(x, s.tail.n) {
 		return checkObs("kaplan_wald", x, s.pop.U, s.tail.n, s.pop.N)
 	}
-	s.prod.mul((1-s.g)*x/s.pop.T + s.g)
+	b := math.Float64bits(x)
+	i := memoSlot(b)
+	if s.memo.key[i] != b {
+		s.memo.key[i], s.memo.val[i] = b, (1-s.g)*x/s.pop.T+s.g
+	}
+	s.prod.mul(s.memo.val[i])
 	s.tail.record(s.prod.value())
 	return nil
 }
@@ -192,7 +222,14 @@ func (k KaplanKolmogorov) Risk(x []float64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return collect(s, x)
+	h := make([]float64, len(x))
+	for i, v := range x {
+		if err := s.Add(v); err != nil {
+			return Result{}, err
+		}
+		h[i] = s.tail.last()
+	}
+	return finish(s, h), nil
 }
 
 // Start implements Test.

@@ -29,7 +29,14 @@ func (b MixBetting) Risk(x []float64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return collect(s, x)
+	h := make([]float64, len(x))
+	for i, v := range x {
+		if err := s.Add(v); err != nil {
+			return Result{}, err
+		}
+		h[i] = s.tail.last()
+	}
+	return finish(s, h), nil
 }
 
 // Start implements Test.

@@ -261,6 +261,28 @@ func nullMean(N int, nt, t, sum float64, n int) float64 {
 	return (nt - sum) / float64(N-n)
 }
 
+// memo remembers the terms of a product that depend on the observation
+// alone (sampling with replacement with a constant estimate or bet), so that
+// the divisions are done once per distinct value: assorter values take few
+// distinct values (0, 1/2, 1 for polling; a handful for comparisons). It is
+// a 16-slot direct-mapped cache keyed on the bits of x, so a hit returns the
+// very value the computation gave.
+type memo struct {
+	key [16]uint64
+	val [16]float64
+}
+
+// memoEmpty is a NaN's bits: no valid observation has them.
+const memoEmpty = 0x7ff8_0000_0000_0001
+
+func (c *memo) reset() {
+	for i := range c.key {
+		c.key[i] = memoEmpty
+	}
+}
+
+func memoSlot(b uint64) uint64 { return (b * 0x9e37_79b9_7f4a_7c15) >> 60 }
+
 // stream is what every Stream of this package implements.
 type stream interface {
 	Stream
@@ -270,17 +292,11 @@ type stream interface {
 	rawLast() float64
 }
 
-// collect runs a stream over x and returns the whole-sample result.
-func collect(s stream, x []float64) (Result, error) {
-	h := make([]float64, len(x))
-	for i, v := range x {
-		if err := s.Add(v); err != nil {
-			return Result{}, err
-		}
-		h[i] = s.rawLast()
+// finish returns the whole-sample result of stream s, which has taken the
+// whole sample, given the history h of the draws before the last.
+func finish(s stream, h []float64) Result {
+	if len(h) > 0 {
+		h[len(h)-1] = s.Last()
 	}
-	if len(x) > 0 {
-		h[len(x)-1] = s.Last()
-	}
-	return Result{P: s.P(), History: h}, nil
+	return Result{P: s.P(), History: h}
 }

@@ -37,7 +37,18 @@ func (w WaldSPRT) Risk(x []float64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return collect(s, x)
+	return s.risk(x)
+}
+
+func (s *waldStream) risk(x []float64) (Result, error) {
+	h := make([]float64, len(x))
+	for i, v := range x {
+		if err := s.Add(v); err != nil {
+			return Result{}, err
+		}
+		h[i] = s.tail.last()
+	}
+	return finish(s, h), nil
 }
 
 // Start implements Test.
@@ -55,7 +66,9 @@ func (w WaldSPRT) start(name string) (*waldStream, error) {
 	if !finite(eta) || eta <= 0 || eta > p.U {
 		return nil, inputErr(name, "eta = %v must be in (0, u = %v]", eta, p.U)
 	}
-	return &waldStream{name: name, pop: p, g: newGuard(p), nt: float64(p.N) * p.T, eta: eta, neta: float64(p.N) * eta, prod: one(), tail: newTail()}, nil
+	s := &waldStream{name: name, pop: p, g: newGuard(p), nt: float64(p.N) * p.T, eta: eta, neta: float64(p.N) * eta, prod: one(), tail: newTail()}
+	s.memo.reset()
+	return s, nil
 }
 
 type waldStream struct {
@@ -66,6 +79,7 @@ type waldStream struct {
 	sum           float64
 	prod          scaled
 	tail          tail
+	memo          memo // the terms, with replacement (N = 0)
 }
 
 func (s *waldStream) Add(x float64) error {
@@ -73,13 +87,22 @@ func (s *waldStream) Add(x float64) error {
 	if !s.g.ok(x, n) {
 		return checkObs(s.name, x, u, n, s.pop.N)
 	}
-	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
-	eta := nullMean(s.pop.N, s.neta, s.eta, s.sum, n)
-	term := (x*eta/m + (u-x)*(u-eta)/(u-m)) / u
-	if term < 0 {
-		// The alternative cannot produce x (eta_j outside [0, u]): the
-		// likelihood ratio is 0 from here on.
-		term = 0
+	var m, term float64
+	if s.pop.N == 0 {
+		// With replacement the term depends on x alone.
+		m = s.pop.T
+		b := math.Float64bits(x)
+		i := memoSlot(b)
+		if s.memo.key[i] == b {
+			term = s.memo.val[i]
+		} else {
+			term = waldTerm(x, s.eta, m, u)
+			s.memo.key[i], s.memo.val[i] = b, term
+		}
+	} else {
+		m = nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
+		eta := nullMean(s.pop.N, s.neta, s.eta, s.sum, n)
+		term = waldTerm(x, eta, m, u)
 	}
 	s.prod.mul(term)
 	v := s.prod.value()
@@ -90,6 +113,17 @@ func (s *waldStream) Add(x float64) error {
 	s.sum += x
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return nil
+}
+
+// waldTerm is the likelihood-ratio factor: the ALPHA term, or 0 where the
+// alternative cannot produce x (eta_j outside [0, u]), so that the ratio is
+// 0 from there on.
+func waldTerm(x, eta, m, u float64) float64 {
+	term := alphaTerm(x, eta, m, u)
+	if term < 0 {
+		term = 0
+	}
+	return term
 }
 
 func (s *waldStream) P() float64       { return s.tail.p() }
@@ -129,7 +163,7 @@ func (b Bravo) Risk(x []float64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return collect(s, x)
+	return s.risk(x)
 }
 
 // Start implements Test.
