@@ -38,6 +38,9 @@ type InitOptions struct {
 	AcceptInconsistencies bool
 	// By names the person committing the inputs.
 	By string
+	// RAIRE maps a ranked-choice contest's name to the file of RAIRE
+	// assertions (RAIRE's JSON output) that imply its winner.
+	RAIRE map[string]string
 }
 
 // ErrInconsistent is returned by Init when reconciliation finds
@@ -93,6 +96,20 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	}
 	if err == nil {
 		err = add("results", 0, o.Results)
+	}
+	contestNames := make([]string, 0, len(o.RAIRE))
+	for name := range o.RAIRE {
+		contestNames = append(contestNames, name)
+	}
+	slices.Sort(contestNames)
+	for i, name := range contestNames {
+		if err == nil {
+			n := len(inputs)
+			err = add("raire", i, o.RAIRE[name])
+			for k := n; k < len(inputs); k++ {
+				inputs[k].Contest = name
+			}
+		}
 	}
 	if err != nil {
 		os.RemoveAll(filepath.Join(dir, "inputs"))
@@ -202,7 +219,11 @@ func loadCommitted(dir string, inputs []InputFile, format string) (*Data, error)
 	if len(manifests) != 1 || len(results) != 1 {
 		return nil, fmt.Errorf("rla: the commitment must hold one manifest and one results file")
 	}
-	return loadData(manifests[0], inputPaths(dir, inputs, "cvr"), format, results[0])
+	d, err := loadData(manifests[0], inputPaths(dir, inputs, "cvr"), format, results[0])
+	if err != nil {
+		return nil, err
+	}
+	return d, d.loadRAIRE(dir, inputs)
 }
 
 // prepare completes the data for the audit: in a comparison audit the

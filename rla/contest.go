@@ -3,7 +3,7 @@ package rla
 import (
 	"cmp"
 	"fmt"
-	"math/big"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -127,7 +127,7 @@ func reportedVotes(d *Data) (map[cvr.ContestIndex][]int64, error) {
 func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*contest, error) {
 	ec := d.Election.Contest(ci)
 	if ec.Ranked() {
-		return nil, fmt.Errorf("rla: contest %q is ranked-choice; auditing it needs RAIRE assertions, which rla audit does not take yet (audit the other contests with --contests)", ec.Name)
+		return buildIRVContest(d, cfg, ci, votes)
 	}
 	if votes == nil {
 		return nil, fmt.Errorf("rla: contest %q has no reported results", ec.Name)
@@ -199,5 +199,63 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 	return c, nil
 }
 
-// ratString is a big.Rat as "a/b" or "a".
-func ratString(r *big.Rat) string { return r.RatString() }
+// buildIRVContest builds a ranked-choice contest from its RAIRE
+// assertions (Blom, Stuckey & Teague 2019). The reported winner is the one
+// the instant-runoff count of the CVRs elects; the assertions must imply
+// it (margin.VerifyIRV). Their margins need the ballots, not a tally, so
+// they are measured on the CVRs (phantoms included, at 1/2).
+func buildIRVContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*contest, error) {
+	ec := d.Election.Contest(ci)
+	raire := d.RAIRE[ci]
+	if len(raire) == 0 {
+		return nil, fmt.Errorf("rla: contest %q is ranked-choice: give RAIRE's assertions for it (--raire %q=FILE), or leave it out with --contests", ec.Name, ec.Name)
+	}
+	if cfg.Method != Comparison {
+		return nil, fmt.Errorf("rla: contest %q is ranked-choice: rla audits RAIRE assertions by ballot-level comparison only", ec.Name)
+	}
+	irv, err := d.Tally.IRV(ci)
+	if err != nil {
+		return nil, fmt.Errorf("rla: contest %q: %w", ec.Name, err)
+	}
+	c := &contest{index: ci}
+	c.Name, c.ID, c.VoteFor = ec.Name, ec.ID, ec.VoteFor
+	c.Reported = map[string]int64{}
+	for j, x := range ec.Choices {
+		if votes != nil {
+			c.Reported[x.Name] = votes[j]
+		} else {
+			c.Reported[x.Name] = d.Tally.Contests[ci].Votes[j]
+		}
+	}
+	c.Winners = []string{ec.Choices[irv.Winner].Name}
+	if c.assertions, err = margin.Assertions(d.Election, ci, margin.Outcome{Rule: margin.IRV, Winners: []cvr.ChoiceIndex{irv.Winner}, RAIRE: raire}); err != nil {
+		return nil, err
+	}
+	if err := margin.VerifyIRV(d.Tally, ci, irv.Winner, c.assertions); err != nil {
+		return nil, fmt.Errorf("rla: contest %q: %w", ec.Name, err)
+	}
+	c.Cards = d.Tally.Contests[ci].Cards + int64(d.Phantoms)
+	meter := margin.Measure(d.Cards, c.assertions, true, runtime.GOMAXPROCS(0))
+	c.minMargin = 2
+	for i, a := range c.assertions {
+		exact, err := meter.ExactMargin(i)
+		if err != nil {
+			return nil, fmt.Errorf("rla: contest %q: %w", ec.Name, err)
+		}
+		v, err := meter.Margin(i)
+		if err != nil {
+			return nil, fmt.Errorf("rla: contest %q: %w", ec.Name, err)
+		}
+		if v <= 0 {
+			return nil, fmt.Errorf("rla: contest %q: RAIRE assertion %q has margin %s <= 0 on the CVRs", ec.Name, a.Name, exact.RatString())
+		}
+		c.Assertions = append(c.Assertions, AssertionSummary{Name: a.Name, Margin: v, MarginExact: exact.RatString()})
+		c.minMargin = min(c.minMargin, v)
+		comp, err := margin.NewComparison(a, v, true)
+		if err != nil {
+			return nil, fmt.Errorf("rla: contest %q: %w", ec.Name, err)
+		}
+		c.comparisons = append(c.comparisons, comp)
+	}
+	return c, nil
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/rlakit/rlakit/cvr"
+	"github.com/rlakit/rlakit/margin"
 )
 
 // InputFile is one committed input file: where the audit keeps its copy and
@@ -25,6 +26,8 @@ type InputFile struct {
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
 	Bytes  int64  `json:"bytes"`
+	// Contest names the contest of a RAIRE assertions file (role "raire").
+	Contest string `json:"contest,omitempty"`
 }
 
 // copyInput copies the file at src into the audit directory's inputs
@@ -158,6 +161,8 @@ type Data struct {
 	Tally    *cvr.Tally
 	Results  *cvr.Results
 	Format   string
+	// RAIRE holds the RAIRE assertions of ranked-choice contests.
+	RAIRE map[cvr.ContestIndex][]margin.RAIREAssertion
 }
 
 // loadData reads committed (or to-be-committed) inputs.
@@ -262,4 +267,31 @@ func (d *Data) reconcile() []cvr.Inconsistency {
 		}
 	}
 	return out
+}
+
+// loadRAIRE reads the committed RAIRE assertion files of ranked contests.
+func (d *Data) loadRAIRE(dir string, inputs []InputFile) error {
+	for _, f := range inputs {
+		if f.Role != "raire" {
+			continue
+		}
+		ci, ok := d.contestByName(f.Contest)
+		if !ok {
+			return fmt.Errorf("rla: RAIRE assertions %s: no contest named %q in the CVRs", f.Name, f.Contest)
+		}
+		in, err := os.Open(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			return fmt.Errorf("rla: %w", err)
+		}
+		as, err := margin.ReadRAIREJSON(in, f.Name)
+		in.Close()
+		if err != nil {
+			return err
+		}
+		if d.RAIRE == nil {
+			d.RAIRE = map[cvr.ContestIndex][]margin.RAIREAssertion{}
+		}
+		d.RAIRE[ci] = append(d.RAIRE[ci], as...)
+	}
+	return nil
 }

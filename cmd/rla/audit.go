@@ -89,7 +89,7 @@ func byFlag(fs interface {
 }
 
 func auditInit(e *env, args []string) error {
-	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling] [--contests NAME,...] [--max-fraction 0.25]")
+	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling] [--contests NAME,...] [--max-fraction 0.25] [--raire CONTEST=FILE]")
 	manifest := fs.String("manifest", "", "ballot manifest CSV")
 	var cvrs stringList
 	fs.Var(&cvrs, "cvrs", "CVR export: files, folders or .zip archives (several may follow the flag)")
@@ -101,6 +101,8 @@ func auditInit(e *env, args []string) error {
 	maxFraction := fs.Float64("max-fraction", 0.25, "go to a full hand count when a contest's next round would exceed this fraction of its cards")
 	accept := fs.Bool("accept-inconsistencies", false, "proceed although reconciliation found inconsistencies (they stay recorded)")
 	double := fs.Bool("double-entry", false, "require every interpretation to be entered by two different people")
+	var raire stringList
+	fs.Var(&raire, "raire", "CONTEST=FILE: RAIRE's assertions (JSON) for a ranked-choice contest; repeat for several")
 	by := byFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -118,9 +120,17 @@ func auditInit(e *env, args []string) error {
 	if *contests != "" {
 		cfg.Contests = strings.Split(*contests, ",")
 	}
+	raireFiles := map[string]string{}
+	for _, r := range raire {
+		name, file, ok := strings.Cut(r, "=")
+		if !ok || name == "" || file == "" {
+			return usageErrorf("--raire takes CONTEST=FILE, not %q", r)
+		}
+		raireFiles[name] = file
+	}
 	a, incons, err := rla.Init(dir, rla.InitOptions{
 		Manifest: *manifest, CVRs: cvrs, Format: *format, Results: *results, Config: cfg,
-		AcceptInconsistencies: *accept, By: *by,
+		AcceptInconsistencies: *accept, By: *by, RAIRE: raireFiles,
 	})
 	if len(incons) > 0 {
 		printInconsistencies(e.stdout, incons)
