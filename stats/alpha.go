@@ -100,6 +100,7 @@ type estState struct {
 	neta float64 // fixed: N·Eta
 	// shrink_trunc
 	deta, d, c, f, minsd, umax, uf float64
+	tolB                           float64 // a tol of an earlier draw, or +Inf
 	w                              welford
 }
 
@@ -145,6 +146,7 @@ func (e ShrinkTrunc) start(p Population) (estState, error) {
 		return s, inputErr(name, "shrink_trunc: minsd = %v must be positive", s.minsd)
 	}
 	s.deta = s.d * s.eta
+	s.tolB = math.Inf(1)
 	s.umax = p.U * (1 - eps)
 	s.uf = p.U * s.f
 	return s, nil
@@ -186,9 +188,18 @@ func (e *estState) next(N, n int, sum, m, u float64) float64 {
 		}
 		weighted = (weighted + e.uf/sd) / (1 + e.f/sd)
 	}
+	lo := m * (1 + eps)
+	// tol_j = c/√(d+j−1) does not increase with j (each rounded operation
+	// is monotone), so tolB, an earlier tol, bounds it: where weighted lies
+	// in [lo + tolB, umax − tolB] (as computed) it lies in [lo + tol_j,
+	// umax − tol_j], and eta_j is weighted without the square root.
+	if weighted > 0 && weighted >= lo+e.tolB && weighted <= e.umax-e.tolB {
+		return weighted
+	}
 	tol := e.c / math.Sqrt(dj)
+	e.tolB = tol
 	// The builtin min and max propagate NaN, as numpy's minimum and maximum.
-	return min(e.umax-tol, max(weighted, m*(1+eps)+tol))
+	return min(e.umax-tol, max(weighted, lo+tol))
 }
 
 // welford is Welford's running mean and sum of squared deviations, updated

@@ -86,41 +86,70 @@ func (s *mixStream) Add(x float64) error {
 	}
 	m := nullMean(s.pop.N, s.nt, 0.5, s.sum, s.tail.n)
 	d := x - m
-	f, e := s.f, s.e[:len(s.f)]
-	for k, lam := range s.lams[:len(f)] {
-		f[k] *= 1 + lam*d
-	}
+	f, e, lams := s.f, s.e[:len(s.f)], s.lams[:len(s.f)]
 	total := 0.0
 	switch {
 	case m < 0:
+		for k, lam := range lams {
+			f[k] *= 1 + lam*d
+		}
 		total = math.Inf(1)
 	case m > u || m <= atol+1e-5*m || math.Abs(u-m) <= atol+1e-6*m:
+		for k, lam := range lams {
+			f[k] *= 1 + lam*d
+		}
 		total = float64(len(f))
 		for k := range f {
 			s.renorm(k)
 		}
 	default:
-		for k, v := range f {
-			if (math.Float64bits(v)>>52&0x7ff)-(1023-300) > 600 && v != 0 {
-				s.renorm(k)
-			}
-			if e[k] != 0 {
-				if e[k] < -400 {
-					v = 0 // below 2^-100: "vanished", so 1 below, as its exact value would be
-				} else {
-					v = math.Ldexp(f[k], e[k])
+		// One pass, in the order of the grid (the sum is sequential). The
+		// usual states need no renormalisation and give their term at
+		// once: a component in plain form (e = 0) is its value, adjusted
+		// as in term; one that has vanished (below 2^-100) or is 0 counts
+		// as 1. Any other component takes the general path, term.
+		for k, lam := range lams {
+			v := f[k] * (1 + lam*d)
+			f[k] = v
+			inRange := (math.Float64bits(v)>>52&0x7ff)-(1023-300) <= 600 // 2^-300 <= |v| < 2^301
+			switch ek := e[k]; {
+			case ek == 0 && inRange:
+				if v <= 1e-14 && v <= atol+1e-5*math.Abs(v) {
+					v = 1
 				}
+				total += v
+			case ek < -400 && inRange, v == 0:
+				total += 1
+			default:
+				total += s.term(k)
 			}
-			if v <= 1e-14 && v <= atol+1e-5*math.Abs(v) {
-				v = 1
-			}
-			total += v
 		}
 	}
 	s.tail.record(total / float64(len(f)))
 	s.sum += x
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return nil
+}
+
+// term is component k's contribution to the mixture: its value after
+// SHANGRLA's per-draw adjustment (1 where it is 0 to within 2^-51), with the
+// component renormalised if it has left [2^-300, 2^300].
+func (s *mixStream) term(k int) float64 {
+	v := s.f[k]
+	if (math.Float64bits(v)>>52&0x7ff)-(1023-300) > 600 && v != 0 {
+		s.renorm(k)
+	}
+	if ek := s.e[k]; ek != 0 {
+		if ek < -400 {
+			v = 0 // below 2^-100: "vanished", so 1 below, as its exact value would be
+		} else {
+			v = ldexp(s.f[k], ek)
+		}
+	}
+	if v <= 1e-14 && v <= atol+1e-5*math.Abs(v) {
+		v = 1
+	}
+	return v
 }
 
 func (s *mixStream) renorm(k int) {

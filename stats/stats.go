@@ -142,7 +142,27 @@ func (s scaled) value() float64 {
 	if s.e == 0 {
 		return s.f
 	}
-	return math.Ldexp(s.f, s.e)
+	return ldexp(s.f, s.e)
+}
+
+// ldexp is math.Ldexp(f, e), bit for bit, without the call when the result
+// is normal, infinite or zero (a product far above or below 1 gives one of
+// these at every draw).
+func ldexp(f float64, e int) float64 {
+	b := math.Float64bits(f)
+	be := int(b >> 52 & 0x7ff)
+	if be == 0 || be == 0x7ff || e < -1<<20 || e > 1<<20 {
+		return math.Ldexp(f, e) // f zero, subnormal, infinite or NaN
+	}
+	switch E := be + e; {
+	case E >= 0x7ff:
+		return math.Copysign(math.Inf(1), f) // overflow, as Ldexp
+	case E < -52:
+		return math.Copysign(0, f) // below half the least subnormal, as Ldexp
+	case E >= 1:
+		return math.Float64frombits(b&^(0x7ff<<52) | uint64(E)<<52)
+	}
+	return math.Ldexp(f, e) // a subnormal result: Ldexp rounds it
 }
 
 // guard holds the bounds an observation is checked against on the fast
