@@ -91,7 +91,6 @@ type betState struct {
 	prevRaw          float64 // raw_{j-1}
 	constantC        bool    // grow = 0 or C0 = CMax: c_j does not change
 	cgap             float64 // CMax − C0
-	c0s              float64 // C0(1 − 2^-50), for the clip's fast path
 	usesRunningStats bool
 }
 
@@ -126,7 +125,6 @@ func (b AGRAPA) start(p Population, _ []float64) (betState, error) {
 		return s, inputErr("betting_mart", "agrapa: c_grapa_grow = %v must be non-negative", s.grow)
 	}
 	s.cgap = s.cmax - s.c0
-	s.c0s = s.c0 * (1 - 0x1p-50)
 	return s, nil
 }
 
@@ -178,16 +176,9 @@ func (b *betState) next(n int, m float64) float64 {
 	if n > 0 {
 		lam = b.prevRaw
 	}
-	c, cs := b.c0, b.c0s
+	c := b.c0
 	if b.grow != 0 && b.cgap != 0 {
 		c = b.c0 + b.cgap*(1-1/(1+b.grow*math.Sqrt(float64(n))))
-		cs = c * (1 - 0x1p-50)
-	}
-	// The clip c/m needs no division when lam·m <= c(1−2^-50) (as computed)
-	// and c(1−2^-50) is normal: then lam < (c/m)(1−2^-51), so the rounded
-	// c/m is at least lam and min(c/m, lam) is lam. A NaN fails the test.
-	if m > 0 && lam*m <= cs && cs >= 0x1p-1000 {
-		return max(0, lam)
 	}
 	return max(0, min(c/m, lam)) // NaN-propagating, as numpy
 }
