@@ -118,9 +118,13 @@ func checkObs(test string, x, u float64, n, N int) error {
 type scaled struct {
 	f float64
 	e int
+	// value() is f·scale, one rounding of the exact f·2^e as math.Ldexp
+	// gives it, unless slow is set (see setScale).
+	scale float64
+	slow  bool
 }
 
-func one() scaled { return scaled{f: 1} }
+func one() scaled { return scaled{f: 1, scale: 1} }
 
 func (s *scaled) mul(t float64) {
 	s.f *= t
@@ -136,13 +140,38 @@ func (s *scaled) renorm() {
 		fr, ex := math.Frexp(s.f)
 		s.f, s.e = fr, s.e+ex
 	}
+	s.setScale()
+}
+
+// setScale chooses scale for the f and e that renorm leaves; until the next
+// renorm, f is nonzero and finite with |f| in [2^-300, 2^301) (mul calls
+// renorm otherwise). f·2^e, where 2^e is a float64 (even subnormal), is the
+// exact value rounded once, as math.Ldexp rounds it. Where e > 1400 it
+// overflows to ±Inf, and where e < -1400 it is below half the least
+// subnormal and is ±0, so scale is +Inf or 0. A zero, infinite or NaN f
+// keeps its value under Ldexp, and is f·1 (it calls renorm again at every
+// mul, since its exponent is out of range). Between ±1023 and ±1400, slow.
+func (s *scaled) setScale() {
+	s.slow = false
+	switch a := math.Abs(s.f); {
+	case a == 0 || !(a <= math.MaxFloat64):
+		s.scale = 1
+	case s.e >= -1074 && s.e <= 1023:
+		s.scale = math.Ldexp(1, s.e)
+	case s.e > 1400:
+		s.scale = math.Inf(1)
+	case s.e < -1400:
+		s.scale = 0
+	default:
+		s.slow = true
+	}
 }
 
 func (s scaled) value() float64 {
-	if s.e == 0 {
-		return s.f
+	if s.slow {
+		return ldexp(s.f, s.e)
 	}
-	return ldexp(s.f, s.e)
+	return s.f * s.scale
 }
 
 // ldexp is math.Ldexp(f, e), bit for bit, without the call when the result
