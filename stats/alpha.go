@@ -319,11 +319,18 @@ func (s *alphaStream) Add(x float64) error {
 		// The running variance is used only when f > 0.
 		s.est.w.add(x)
 	}
-	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return nil
 }
 
-func (s *alphaStream) P() float64       { return s.tail.p() }
-func (s *alphaStream) Last() float64    { return s.tail.lastFinal() }
+// P and Last first note whether the sample total exceeds N·T (the last M
+// is then +Inf).
+func (s *alphaStream) P() float64 {
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return s.tail.p()
+}
+func (s *alphaStream) Last() float64 {
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return s.tail.lastFinal()
+}
 func (s *alphaStream) rawLast() float64 { return s.tail.last() }
 func (s *alphaStream) N() int           { return s.tail.n }

@@ -265,11 +265,18 @@ func (s *bettingStream) Add(x float64) error {
 	if s.bet.kind != betConst {
 		s.bet.update(x, m)
 	}
-	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return nil
 }
 
-func (s *bettingStream) P() float64       { return s.tail.p() }
-func (s *bettingStream) Last() float64    { return s.tail.lastFinal() }
+// P and Last first note whether the sample total exceeds N·T (the last M
+// is then +Inf).
+func (s *bettingStream) P() float64 {
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return s.tail.p()
+}
+func (s *bettingStream) Last() float64 {
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return s.tail.lastFinal()
+}
 func (s *bettingStream) rawLast() float64 { return s.tail.last() }
 func (s *bettingStream) N() int           { return s.tail.n }

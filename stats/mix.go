@@ -127,7 +127,6 @@ func (s *mixStream) Add(x float64) error {
 	}
 	s.tail.record(total / float64(len(f)))
 	s.sum += x
-	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return nil
 }
 
@@ -160,7 +159,15 @@ func (s *mixStream) renorm(k int) {
 	}
 }
 
-func (s *mixStream) P() float64       { return s.tail.p() }
-func (s *mixStream) Last() float64    { return s.tail.lastFinal() }
+// P and Last first note whether the sample total exceeds N·T (the last M
+// is then +Inf).
+func (s *mixStream) P() float64 {
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return s.tail.p()
+}
+func (s *mixStream) Last() float64 {
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return s.tail.lastFinal()
+}
 func (s *mixStream) rawLast() float64 { return s.tail.last() }
 func (s *mixStream) N() int           { return s.tail.n }

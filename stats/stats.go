@@ -230,7 +230,7 @@ type tail struct {
 	max    float64 // max_j M_j over the post-processed values; -Inf before any
 	nan    bool    // some M_j was NaN: numpy's max is NaN and Python's min(1, NaN) is 1
 	lastM  float64 // M_n before the end-of-sample adjustment
-	exceed bool    // the sample total exceeds N·t (the last M is then +Inf)
+	exceed bool    // the sample total exceeds N·t (the last M is then +Inf); streams set it before p and lastFinal
 }
 
 func newTail() tail { return tail{max: math.Inf(-1)} }

@@ -111,7 +111,6 @@ func (s *waldStream) Add(x float64) error {
 	}
 	s.tail.record(v)
 	s.sum += x
-	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return nil
 }
 
@@ -126,8 +125,16 @@ func waldTerm(x, eta, m, u float64) float64 {
 	return term
 }
 
-func (s *waldStream) P() float64       { return s.tail.p() }
-func (s *waldStream) Last() float64    { return s.tail.lastFinal() }
+// P and Last first note whether the sample total exceeds N·T (the last M
+// is then +Inf).
+func (s *waldStream) P() float64 {
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return s.tail.p()
+}
+func (s *waldStream) Last() float64 {
+	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
+	return s.tail.lastFinal()
+}
 func (s *waldStream) rawLast() float64 { return s.tail.last() }
 func (s *waldStream) N() int           { return s.tail.n }
 
