@@ -12,7 +12,9 @@ import (
 // The stats benchmarks stream 1,000,000 observations through each test and
 // report ns per observation ("ns/obs"); the baselines do the least any such
 // test must do over the same data (one multiply-add and a running product,
-// or one math.Log per observation), so figures can be read as ratios.
+// or one math.Log per observation), so figures can be read as ratios. The
+// streaming form (Start, then Add) and the whole-sample form (Risk) of each
+// test are measured separately ("whole_" names).
 //
 //	go test -run '^$' -bench Stats -benchtime 3x ./benchmarks/
 
@@ -131,15 +133,27 @@ func BenchmarkStatsTests(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) { statsStream(b, c.test, c.x) })
 	}
 	b.Run("alpha_fixed_whole_sample", func(b *testing.B) {
-		test := stats.Alpha{Estimator: stats.FixedAlternativeMean{Eta: 0.52}}
-		start := time.Now()
-		for range b.N {
-			if _, err := test.Risk(poll); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
+		statsWhole(b, stats.Alpha{Estimator: stats.FixedAlternativeMean{Eta: 0.52}}, poll)
 	})
+	// The whole-sample form (Risk, with its history) of every case.
+	for _, c := range cases {
+		b.Run("whole_"+c.name, func(b *testing.B) { statsWhole(b, c.test, c.x) })
+	}
+}
+
+func statsWhole(b *testing.B, test stats.Test, x []float64) {
+	b.Helper()
+	start := time.Now()
+	for range b.N {
+		res, err := test.Risk(x)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.P < 0 || res.P > 1 || len(res.History) != len(x) {
+			b.Fatal(res.P)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*len(x)), "ns/obs")
 }
 
 // BenchmarkStatsMonteCarlo simulates comparison audits at a 1% margin on
