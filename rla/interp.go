@@ -157,7 +157,10 @@ func (a *Audit) checkInterpretations(rows []Interpretation, name string) error {
 		}
 		c := a.contestByName(r.Contest)
 		if c == nil {
-			return bad("contest %q is not under audit", r.Contest)
+			if _, known := a.data.contestByName(r.Contest); known {
+				continue // a contest not under audit: kept in the record, not measured
+			}
+			return bad("no contest named %q", r.Contest)
 		}
 		ec := a.data.Election.Contest(c.index)
 		if slices.Contains(r.Selections, Undetermined) {
