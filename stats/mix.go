@@ -105,21 +105,23 @@ func (s *mixStream) Add(x float64) error {
 	default:
 		// One pass, in the order of the grid (the sum is sequential). The
 		// usual states need no renormalisation and give their term at
-		// once: a component in plain form (e = 0) is its value, adjusted
-		// as in term; one that has vanished (below 2^-100) or is 0 counts
-		// as 1. Any other component takes the general path, term.
+		// once: a component that has vanished (e < -400) or is 0 counts
+		// as 1; any other in [2^-300, 2^301) is v·2^e, which, 2^e being a
+		// normal float64, is rounded once as term's ldexp rounds it, then
+		// adjusted as in term. Any other component takes term's path.
 		for k, lam := range lams {
 			v := f[k] * (1 + lam*d)
 			f[k] = v
 			inRange := (math.Float64bits(v)>>52&0x7ff)-(1023-300) <= 600 // 2^-300 <= |v| < 2^301
 			switch ek := e[k]; {
-			case ek == 0 && inRange:
+			case ek < -400 && inRange, v == 0:
+				total += 1
+			case ek <= 1023 && inRange:
+				v *= math.Float64frombits(uint64(ek+1023) << 52) // 2^e, e in [-400, 1023]
 				if v <= 1e-14 && v <= atol+1e-5*math.Abs(v) {
 					v = 1
 				}
 				total += v
-			case ek < -400 && inRange, v == 0:
-				total += 1
 			default:
 				total += s.term(k)
 			}
