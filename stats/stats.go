@@ -175,8 +175,8 @@ func (s scaled) value() float64 {
 }
 
 // ldexp is math.Ldexp(f, e), bit for bit, without the call when the result
-// is normal, infinite or zero (a product far above or below 1 gives one of
-// these at every draw).
+// is normal, infinite or zero. It serves where 2^e is not a float64 (see
+// setScale) and mix_betting's general path.
 func ldexp(f float64, e int) float64 {
 	b := math.Float64bits(f)
 	be := int(b >> 52 & 0x7ff)
