@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -267,6 +268,40 @@ func TestAuditWrongOutcomeGoesToHandCount(t *testing.T) {
 	}
 	if !strings.Contains(md.String(), "differ from the reported winners") {
 		t.Errorf("report does not say the hand count changed the outcome:\n%s", md.String())
+	}
+	if problems, err := Verify(dir); err != nil || len(problems) > 0 {
+		t.Fatalf("verify: %v %v", problems, err)
+	}
+}
+
+// TestTooCloseGoesStraightToHandCount: when even the first round would
+// need more than the maximum fraction of a contest's cards, the contest
+// goes to a full hand count at once, while the others are audited.
+func TestTooCloseGoesStraightToHandCount(t *testing.T) {
+	work := t.TempDir()
+	cfg := cvr.NewSynthConfig(4000, 31)
+	cfg.Contests = []cvr.SynthContest{
+		{Name: "Mayor", Kind: cvr.SynthPlurality, Margin: 0.15},
+		{Name: "Clerk", Kind: cvr.SynthPlurality, Choices: 2, Margin: 0.004, Coverage: 1},
+	}
+	s, o := synthElection(t, work, cfg)
+	dir := filepath.Join(work, "audit")
+	a, _, err := Init(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetSeed("40404040404040404040", "", "Clerk"); err != nil {
+		t.Fatal(err)
+	}
+	st := runAudit(t, s, a, work)
+	if got := st.Contests["Clerk"].State; got != StateFullHandCount {
+		t.Errorf("Clerk: %s, want %s", got, StateFullHandCount)
+	}
+	if got := st.Contests["Mayor"].State; got != StateConfirmed {
+		t.Errorf("Mayor: %s", got)
+	}
+	if !slices.Contains(a.st.rounds[0].HandCount, "Clerk") {
+		t.Errorf("round 1 did not record the hand count: %+v", a.st.rounds[0])
 	}
 	if problems, err := Verify(dir); err != nil || len(problems) > 0 {
 		t.Fatalf("verify: %v %v", problems, err)

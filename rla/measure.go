@@ -199,6 +199,8 @@ func (a *Audit) measure() ([]*contestMeasure, error) {
 		switch {
 		case m.Risk <= a.Config().RiskLimit:
 			m.State = StateConfirmed
+		case a.handCountCalled(c.Name):
+			m.State = StateFullHandCount
 		case complete && len(seq) > 0:
 			m.State = StateEscalate
 		default:
@@ -285,11 +287,7 @@ func (a *Audit) Status() (*Status, error) {
 				return nil, err
 			}
 			m.NextRoundSize = max(est.Chosen, m.CardsDrawn+1)
-			cards := c.Cards
-			if a.Config().Method == Polling {
-				cards = a.data.Manifest.Cards()
-			}
-			if float64(m.NextRoundSize) > a.Config().MaxFraction*float64(cards) {
+			if float64(m.NextRoundSize) > a.Config().MaxFraction*float64(a.populationSize(c)) {
 				m.State = StateFullHandCount
 			}
 		}
@@ -438,4 +436,15 @@ func readHandCount(raw []byte, name string, ec *cvr.Contest) (map[string]int64, 
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// handCountCalled reports whether a round sent the contest to a full hand
+// count because its sample would have been too large.
+func (a *Audit) handCountCalled(name string) bool {
+	for _, r := range a.st.rounds {
+		if slices.Contains(r.HandCount, name) {
+			return true
+		}
+	}
+	return false
 }

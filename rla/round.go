@@ -207,10 +207,16 @@ func (a *Audit) computeRound() (roundData, error) {
 			return r, err
 		}
 		r.Estimates[c.Name] = est
+		if float64(est.Chosen) > a.Config().MaxFraction*float64(a.populationSize(c)) {
+			// Sampling that much is no cheaper than counting: the contest
+			// goes to a full hand count, and its sample stops growing.
+			r.HandCount = append(r.HandCount, c.Name)
+			continue
+		}
 		r.Sizes[c.Name] = max(est.Chosen, prev+1)
 		grow = true
 	}
-	if !grow {
+	if !grow && len(r.HandCount) == 0 {
 		return r, errors.New("rla: no contest needs another round")
 	}
 	return r, nil
@@ -333,4 +339,12 @@ func (a *Audit) NextRound(by string) (int, error) {
 	}
 	r, err := a.openRound(by)
 	return r.Round, err
+}
+
+// populationSize is the number of cards a contest's sample is drawn from.
+func (a *Audit) populationSize(c *contest) int64 {
+	if a.Config().Method == Polling {
+		return a.data.Manifest.Cards()
+	}
+	return c.Cards
 }

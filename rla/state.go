@@ -53,6 +53,9 @@ type roundData struct {
 	// Sizes are the contests' cumulative sample sizes after this round.
 	Sizes     map[string]int      `json:"sizes"`
 	Estimates map[string]Estimate `json:"estimates"`
+	// HandCount lists contests whose estimated sample exceeded the audit's
+	// maximum fraction of their cards: they go to a full hand count.
+	HandCount []string `json:"hand_count,omitempty"`
 }
 
 // DrawRecord is one card of a round's sample: a row of the pull list.

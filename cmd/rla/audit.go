@@ -198,7 +198,7 @@ func auditDraw(e *env, args []string) error {
 		return err
 	}
 	if *out != "" {
-		fmt.Fprintf(e.stdout, "Round %d: %d cards drawn; pull list written to %s.\n", draws[0].Round, len(draws), *out)
+		fmt.Fprintf(e.stdout, "%d cards drawn; pull list written to %s.\n", len(draws), *out)
 	}
 	return nil
 }
