@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -84,16 +85,22 @@ func dcUnequal(s string) string {
 }
 
 func readDominionCSV(e *Election, files []File, opt Options) iter.Seq2[Card, error] {
+	return readDominionCSVN(e, files, opt, runtime.GOMAXPROCS(0), dcBlockSize)
+}
+
+// readDominionCSVN reads with the given number of workers (1: on the
+// caller's goroutine) and block size (see dominion_csv_parallel.go).
+func readDominionCSVN(e *Election, files []File, opt Options, workers, block int) iter.Seq2[Card, error] {
 	return func(yield func(Card, error) bool) {
 		for _, f := range files {
-			if !readDominionCSVFile(e, f, opt, yield) {
+			if !readDominionCSVFile(e, f, opt, workers, block, yield) {
 				return
 			}
 		}
 	}
 }
 
-func readDominionCSVFile(e *Election, f File, opt Options, yield func(Card, error) bool) bool {
+func readDominionCSVFile(e *Election, f File, opt Options, workers, block int, yield func(Card, error) bool) bool {
 	rc, err := f.Open()
 	if err != nil {
 		return yield(Card{}, fmt.Errorf("cvr: %s: %w", f.Name, err)) && false
@@ -104,29 +111,39 @@ func readDominionCSVFile(e *Election, f File, opt Options, yield func(Card, erro
 	if err := d.header(e, cr); err != nil {
 		return yield(Card{}, err) && false
 	}
-	var (
-		card              Card
-		lastTab, lastBat  string
-		idBuf             []byte
-		ncols             = len(d.cols) + d.first
-		tabC, batC, recC  = d.meta["tabulatornum"], d.meta["batchid"], d.meta["recordid"]
-		impC, uviC        = d.col("imprintedid"), d.col("uniquevotingidentifier")
-		styleC, groupC    = d.col("ballottype"), d.col("countinggroup", "notcountinggroup")
-		precC             = d.col("precinctportion", "precinct")
-		lastStyle, lastGr string
-		lastPrec          string
-	)
-	// pick returns cell c as a string, reusing the last one when equal, so
-	// that a batch's cards share one string per attribute.
-	pick := func(rec [][]byte, c int, last *string) string {
-		if c < 0 {
-			return ""
-		}
-		if v := dcUnequalBytes(rec[c]); string(v) != *last {
-			*last = string(v)
-		}
-		return *last
+	r := d.rows()
+	if workers > 1 {
+		return r.parallel(e, cr, workers, block, yield)
 	}
+	return r.sequential(e, cr, yield)
+}
+
+// dcRows parses the data rows of one file; a copy per goroutine.
+type dcRows struct {
+	d                     *dcReader
+	ncols                 int
+	tabC, batC, recC      int
+	impC, uviC            int
+	styleC, groupC, precC int
+	lastTab, lastBat      string
+	lastStyle, lastGr     string
+	lastPrec              string
+	idBuf                 []byte
+}
+
+func (d *dcReader) rows() *dcRows {
+	return &dcRows{
+		d: d, ncols: len(d.cols) + d.first,
+		tabC: d.meta["tabulatornum"], batC: d.meta["batchid"], recC: d.meta["recordid"],
+		impC: d.col("imprintedid"), uviC: d.col("uniquevotingidentifier"),
+		styleC: d.col("ballottype"), groupC: d.col("countinggroup", "notcountinggroup"),
+		precC: d.col("precinctportion", "precinct"),
+	}
+}
+
+// sequential reads the rows of cr one by one on the caller's goroutine.
+func (r *dcRows) sequential(e *Election, cr *csvScan, yield func(Card, error) bool) bool {
+	var card Card
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -134,56 +151,124 @@ func readDominionCSVFile(e *Election, f File, opt Options, yield func(Card, erro
 		}
 		line := cr.start
 		if err != nil {
-			return yield(Card{}, fmt.Errorf("cvr: %s line %d: %w", f.Name, line, err)) && false
+			return yield(Card{}, fmt.Errorf("cvr: %s line %d: %w", r.d.file, line, err)) && false
 		}
-		if dcBlankBytes(rec) {
+		switch kind, x := r.row(rec, &card, true); kind {
+		case dcRowSkip:
 			continue
-		}
-		if dcRedactedBytes(rec, d.first) {
-			opt.warn(f.Name, fmt.Sprintf("line %d", line), "redaction row %q holds pooled totals, not a card; skipped", rec[0])
+		case dcRowRedacted:
+			r.d.opt.warn(r.d.file, fmt.Sprintf("line %d", line), "redaction row %q holds pooled totals, not a card; skipped", rec[0])
 			continue
-		}
-		if len(rec) < ncols {
-			return yield(Card{}, fmt.Errorf("cvr: %s line %d: %d cells, header has %d", f.Name, line, len(rec), ncols)) && false
-		}
-		tab, bat, recID := dcUnequalBytes(rec[tabC]), dcUnequalBytes(rec[batC]), dcUnequalBytes(rec[recC])
-		if len(tab) == 0 || len(bat) == 0 || len(recID) == 0 {
-			return yield(Card{}, fmt.Errorf("cvr: %s line %d: field TabulatorNum, BatchId or RecordId is empty", f.Name, line)) && false
-		}
-		if string(tab) != lastTab {
-			lastTab = string(tab)
-		}
-		if string(bat) != lastBat {
-			lastBat = string(bat)
-		}
-		idBuf = append(append(append(append(append(idBuf[:0], tab...), '-'), bat...), '-'), recID...)
-		var imp []byte
-		if impC >= 0 {
-			imp = dcUnequalBytes(rec[impC])
-		}
-		if len(imp) == 0 && uviC >= 0 {
-			imp = dcUnequalBytes(rec[uviC])
-		}
-		id := string(idBuf)
-		impS := id
-		if !bytes.Equal(imp, idBuf) {
-			impS = string(imp)
-		}
-		pos, _ := parseIntBytes(recID)
-		card.Votes.Reset()
-		card = Card{
-			ID: id, Batch: BatchKey{Jurisdiction: opt.Jurisdiction, Tabulator: lastTab, Batch: lastBat},
-			Position: int(pos), ImprintedID: impS,
-			BallotStyle: pick(rec, styleC, &lastStyle), CountingGroup: pick(rec, groupC, &lastGr), Precinct: pick(rec, precC, &lastPrec),
-			Votes: card.Votes,
-		}
-		if err := d.votes(e, &card, rec); err != nil {
-			return yield(Card{}, fmt.Errorf("cvr: %s line %d: %w", f.Name, line, err)) && false
+		case dcRowError:
+			x.line = line
+			return yield(Card{}, x.error(e, r.d)) && false
 		}
 		if !yield(card, nil) {
 			return false
 		}
 	}
+}
+
+type dcRowKind uint8
+
+const (
+	dcRowCard dcRowKind = iota
+	dcRowSkip
+	dcRowRedacted
+	dcRowError
+)
+
+// dcErr is an error found in a data row, kept as data so that a worker
+// goroutine can find it and the reading goroutine word it (the wording
+// reads contest and choice names from the Election).
+type dcErr struct {
+	kind  uint8 // dcErrRead, dcErrCells, ...; 0: none
+	line  int
+	err   error // dcErrRead
+	cells int   // dcErrCells
+	v     dcVoteErr
+}
+
+const (
+	dcErrRead = 1 + iota
+	dcErrCells
+	dcErrEmpty
+	dcErrVote
+)
+
+func (x *dcErr) error(e *Election, d *dcReader) error {
+	switch x.kind {
+	case dcErrRead:
+		return fmt.Errorf("cvr: %s line %d: %w", d.file, x.line, x.err)
+	case dcErrCells:
+		return fmt.Errorf("cvr: %s line %d: %d cells, header has %d", d.file, x.line, x.cells, len(d.cols)+d.first)
+	case dcErrEmpty:
+		return fmt.Errorf("cvr: %s line %d: field TabulatorNum, BatchId or RecordId is empty", d.file, x.line)
+	}
+	return fmt.Errorf("cvr: %s line %d: %w", d.file, x.line, x.v.error(e, d))
+}
+
+// pick returns cell c as a string, reusing the last one when equal, so
+// that a batch's cards share one string per attribute.
+func pick(rec [][]byte, c int, last *string) string {
+	if c < 0 {
+		return ""
+	}
+	if v := dcUnequalBytes(rec[c]); string(v) != *last {
+		*last = string(v)
+	}
+	return *last
+}
+
+// row parses rec into card. The votes are appended to card.Votes, which
+// is reset first when reset is set.
+func (r *dcRows) row(rec [][]byte, card *Card, reset bool) (dcRowKind, dcErr) {
+	if dcBlankBytes(rec) {
+		return dcRowSkip, dcErr{}
+	}
+	if dcRedactedBytes(rec, r.d.first) {
+		return dcRowRedacted, dcErr{}
+	}
+	if len(rec) < r.ncols {
+		return dcRowError, dcErr{kind: dcErrCells, cells: len(rec)}
+	}
+	tab, bat, recID := dcUnequalBytes(rec[r.tabC]), dcUnequalBytes(rec[r.batC]), dcUnequalBytes(rec[r.recC])
+	if len(tab) == 0 || len(bat) == 0 || len(recID) == 0 {
+		return dcRowError, dcErr{kind: dcErrEmpty}
+	}
+	if string(tab) != r.lastTab {
+		r.lastTab = string(tab)
+	}
+	if string(bat) != r.lastBat {
+		r.lastBat = string(bat)
+	}
+	r.idBuf = append(append(append(append(append(r.idBuf[:0], tab...), '-'), bat...), '-'), recID...)
+	var imp []byte
+	if r.impC >= 0 {
+		imp = dcUnequalBytes(rec[r.impC])
+	}
+	if len(imp) == 0 && r.uviC >= 0 {
+		imp = dcUnequalBytes(rec[r.uviC])
+	}
+	id := string(r.idBuf)
+	impS := id
+	if !bytes.Equal(imp, r.idBuf) {
+		impS = string(imp)
+	}
+	pos, _ := parseIntBytes(recID)
+	if reset {
+		card.Votes.Reset()
+	}
+	*card = Card{
+		ID: id, Batch: BatchKey{Jurisdiction: r.d.opt.Jurisdiction, Tabulator: r.lastTab, Batch: r.lastBat},
+		Position: int(pos), ImprintedID: impS,
+		BallotStyle: pick(rec, r.styleC, &r.lastStyle), CountingGroup: pick(rec, r.groupC, &r.lastGr), Precinct: pick(rec, r.precC, &r.lastPrec),
+		Votes: card.Votes,
+	}
+	if v := r.d.votes(&card.Votes, rec); v.kind != 0 {
+		return dcRowError, dcErr{kind: dcErrVote, v: v}
+	}
+	return dcRowCard, dcErr{}
 }
 
 func (d *dcReader) col(names ...string) int {
@@ -367,8 +452,26 @@ func (d *dcReader) header(e *Election, cr *csvScan) error {
 	return nil
 }
 
-// votes decodes the vote cells of one row into c.Votes.
-func (d *dcReader) votes(e *Election, c *Card, rec [][]byte) error {
+// dcVoteErr is a bad vote cell: kind 1, too many selections in contest
+// ct; kind 2, cell (column col of the vote columns) is not 0 or 1.
+type dcVoteErr struct {
+	kind    uint8
+	ct, col int
+	cell    string
+}
+
+func (v *dcVoteErr) error(e *Election, d *dcReader) error {
+	ct := &d.contests[v.ct]
+	if v.kind == 1 {
+		return fmt.Errorf("contest %q: more than %d selections", e.Contest(ct.index).Name, MaxSelections)
+	}
+	ch := e.Contest(ct.index).Choices[d.cols[v.col].choice].Name
+	return fmt.Errorf("column %d: contest %q: choice %q: cell %q is not 0 or 1", d.first+v.col+1, e.Contest(ct.index).Name, ch, v.cell)
+}
+
+// votes decodes the vote cells of one row, appending them to v. It reads
+// only d, never the Election, so that workers can run it.
+func (d *dcReader) votes(v *Votes, rec [][]byte) dcVoteErr {
 	cells := rec[d.first:]
 	for k := range d.contests {
 		ct := &d.contests[k]
@@ -385,41 +488,40 @@ func (d *dcReader) votes(e *Election, c *Card, rec [][]byte) error {
 		if !onCard {
 			continue // every cell empty: the contest is not on this card's style
 		}
-		c.Votes.Begin(ct.index, 0)
+		v.Begin(ct.index, 0)
 		n := 0
 		for col := ct.first; col < ct.end; col++ {
 			switch s := cells[col]; string(s) {
 			case "1":
 				n++
-				if !c.Votes.Select(Selection{Choice: d.cols[col].choice, Rank: d.cols[col].rank}) {
-					return fmt.Errorf("contest %q: more than %d selections", e.Contest(ct.index).Name, MaxSelections)
+				if !v.Select(Selection{Choice: d.cols[col].choice, Rank: d.cols[col].rank}) {
+					return dcVoteErr{kind: 1, ct: k}
 				}
 			case "0", "":
 			default:
-				v := string(dcUnequalBytes(s))
-				if v == "0" || v == "" {
+				u := string(dcUnequalBytes(s))
+				if u == "0" || u == "" {
 					continue
 				}
-				if v == "1" {
+				if u == "1" {
 					n++
-					c.Votes.Select(Selection{Choice: d.cols[col].choice, Rank: d.cols[col].rank})
+					v.Select(Selection{Choice: d.cols[col].choice, Rank: d.cols[col].rank})
 					continue
 				}
-				ch := e.Contest(ct.index).Choices[d.cols[col].choice].Name
-				return fmt.Errorf("column %d: contest %q: choice %q: cell %q is not 0 or 1", d.first+col+1, e.Contest(ct.index).Name, ch, s)
+				return dcVoteErr{kind: 2, ct: k, col: col, cell: string(s)}
 			}
 		}
 		switch {
 		case !ct.ranked && n > ct.voteFor:
 			// An overvoted contest counts for no one; like the JSON
 			// export's IsVote=false marks, its marks are not kept.
-			c.Votes.dropSelections()
-			c.Votes.SetFlags(Overvote)
+			v.dropSelections()
+			v.SetFlags(Overvote)
 		case ct.ranked && n == 0, !ct.ranked && n < ct.voteFor:
-			c.Votes.SetFlags(Undervote)
+			v.SetFlags(Undervote)
 		}
 	}
-	return nil
+	return dcVoteErr{}
 }
 
 // dropSelections removes the selections of the contest last begun.
