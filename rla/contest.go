@@ -27,6 +27,9 @@ type ContestSummary struct {
 	// Assertions are the contest's assertions with their diluted margins
 	// from the reported results.
 	Assertions []AssertionSummary `json:"assertions"`
+	// Opportunistic marks a contest that was not targeted: it is measured
+	// on the cards drawn for the targeted contests but sets no sample size.
+	Opportunistic bool `json:"opportunistic,omitempty"`
 }
 
 // AssertionSummary describes one assertion of a contest.
@@ -84,6 +87,22 @@ func buildContests(d *Data, cfg Config) ([]*contest, error) {
 		if err != nil {
 			return nil, err
 		}
+		out = append(out, c)
+	}
+	// The other contests are measured opportunistically on the cards drawn
+	// for the targeted ones, when they can be: a contest that cannot (a
+	// ranked contest without RAIRE assertions, one without results, a tie)
+	// is left out, its reason recorded.
+	for i := range d.Election.Contests {
+		ci := cvr.ContestIndex(i)
+		if slices.Contains(idx, ci) {
+			continue
+		}
+		c, err := buildContest(d, cfg, ci, reported[ci])
+		if err != nil {
+			continue
+		}
+		c.Opportunistic = true
 		out = append(out, c)
 	}
 	return out, nil

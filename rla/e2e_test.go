@@ -100,6 +100,9 @@ func runAudit(t testing.TB, s *cvr.Synth, a *Audit, work string) *Status {
 		}
 		escalate := false
 		for _, c := range st.Contests {
+			if c.Opportunistic {
+				continue
+			}
 			switch c.State {
 			case StateEscalate:
 				escalate = true
@@ -305,5 +308,61 @@ func TestTooCloseGoesStraightToHandCount(t *testing.T) {
 	}
 	if problems, err := Verify(dir); err != nil || len(problems) > 0 {
 		t.Fatalf("verify: %v %v", problems, err)
+	}
+}
+
+// TestOpportunisticContest: with --contests naming one contest, the others
+// are measured on the cards drawn for it, without driving the sample.
+func TestOpportunisticContest(t *testing.T) {
+	work := t.TempDir()
+	cfg := cvr.NewSynthConfig(10000, 41)
+	cfg.Contests = []cvr.SynthContest{
+		{Name: "Mayor", Kind: cvr.SynthPlurality, Margin: 0.05},
+		{Name: "Measure B", Kind: cvr.SynthPlurality, Choices: 2, Margin: 0.4, Coverage: 0.5},
+	}
+	s, o := synthElection(t, work, cfg)
+	o.Config.Contests = []string{"Mayor"}
+	dir := filepath.Join(work, "audit")
+	a, _, err := Init(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetSeed("60606060606060606060", "", "Clerk"); err != nil {
+		t.Fatal(err)
+	}
+	st := runAudit(t, s, a, work)
+	m, b := st.Contests["Mayor"], st.Contests["Measure B"]
+	t.Logf("Mayor %s %.4g (%d cards); Measure B opportunistic %s %.4g (%d of %d drawn cards usable)", m.State, m.Risk, m.CardsExamined, b.State, b.Risk, b.CardsExamined, b.CardsDrawn)
+	if m.Opportunistic || !b.Opportunistic {
+		t.Fatalf("targeting: %+v %+v", m, b)
+	}
+	if b.CardsExamined == 0 || b.CardsExamined > b.CardsDrawn {
+		t.Errorf("opportunistic contest examined %d of %d", b.CardsExamined, b.CardsDrawn)
+	}
+	if _, ok := a.st.rounds[0].Sizes["Measure B"]; ok {
+		t.Error("an opportunistic contest got a sample size")
+	}
+	rep, err := a.Report()
+	if err != nil || !rep.Complete {
+		t.Errorf("report complete %v (%v)", rep.Complete, err)
+	}
+	if problems, err := Verify(dir); err != nil || len(problems) > 0 {
+		t.Fatalf("verify: %v %v", problems, err)
+	}
+	// Targeting the measure instead: the cards drawn for it hold the Mayor's
+	// contest too, but the Mayor's cards without the measure are never
+	// drawn, so only the Mayor's cards before the first of those count.
+	o.Config.Contests = []string{"Measure B"}
+	a, _, err = Init(filepath.Join(work, "audit2"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetSeed("60606060606060606060", "", "Clerk"); err != nil {
+		t.Fatal(err)
+	}
+	st = runAudit(t, s, a, work)
+	m = st.Contests["Mayor"]
+	if !m.Opportunistic || m.CardsExamined >= m.CardsDrawn {
+		t.Errorf("Mayor as opportunistic: %d of %d drawn cards used; the gap rule should cut it", m.CardsExamined, m.CardsDrawn)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rlakit/rlakit/cvr"
 	"github.com/rlakit/rlakit/margin"
+	"github.com/rlakit/rlakit/sample"
 )
 
 // The states of a contest in an audit.
@@ -61,6 +62,9 @@ type ContestStatus struct {
 	Discrepancies Discrepancies `json:"discrepancies"`
 	// Assertions gives each assertion's p-value.
 	Assertions map[string]float64 `json:"assertions"`
+	// Opportunistic marks a contest measured on the cards drawn for the
+	// targeted ones; it is never escalated.
+	Opportunistic bool `json:"opportunistic,omitempty"`
 	// HandCount holds the full manual tally, once recorded, and Winners
 	// the winners it gives.
 	HandCount map[string]int64 `json:"hand_count,omitempty"`
@@ -90,13 +94,12 @@ type contestMeasure struct {
 // sample number, up to the contest's sample size (consistent sampling draws
 // every such card below the contest's threshold, so these are a simple
 // random sample of its cards); for polling the drawn cards in draw order.
-func (a *Audit) sequence(k int) []int {
+func (a *Audit) sequence(k int) (seq []int, drawn int) {
 	c := a.contests[k]
 	size := 0
 	if n := len(a.st.rounds); n > 0 {
 		size = a.st.rounds[n-1].Sizes[c.Name]
 	}
-	var seq []int
 	for _, card := range a.drawnCards() {
 		if a.Config().Method == Polling {
 			seq = append(seq, card)
@@ -109,10 +112,52 @@ func (a *Audit) sequence(k int) []int {
 	if a.Config().Method == Comparison {
 		slices.SortFunc(seq, func(x, y int) int { return cmp.Or(a.nums[x].Compare(a.nums[y]), cmp.Compare(x, y)) })
 	}
+	drawn = len(seq)
+	if c.Opportunistic {
+		if a.Config().Method == Comparison {
+			seq = a.gapFree(c, seq)
+		}
+		return seq, drawn
+	}
 	if len(seq) > size {
 		seq = seq[:size]
 	}
-	return seq
+	return seq, min(drawn, size)
+}
+
+// gapFree cuts an opportunistic contest's drawn cards (sorted by sample
+// number) at the first card holding the contest that was not drawn: only a
+// prefix of the contest's cards in sample-number order is a simple random
+// sample of them. It reads every card once.
+func (a *Audit) gapFree(c *contest, seq []int) []int {
+	if len(seq) == 0 {
+		return seq
+	}
+	drawn := make(map[int]bool, len(seq))
+	for _, card := range seq {
+		drawn[card] = true
+	}
+	var first *sample.SampleNumber // smallest number of an undrawn card with the contest
+	for i := range a.data.Cards.Len() {
+		if drawn[i] {
+			continue
+		}
+		if _, ok := a.data.Cards.Votes(i).Get(c.index); !ok {
+			continue
+		}
+		if first == nil || a.nums[i].Compare(*first) < 0 {
+			n := a.nums[i]
+			first = &n
+		}
+	}
+	if first == nil {
+		return seq
+	}
+	k := 0
+	for k < len(seq) && a.nums[seq[k]].Compare(*first) < 0 {
+		k++
+	}
+	return seq[:k]
 }
 
 // measure computes every contest's status from the recorded readings.
@@ -124,7 +169,7 @@ func (a *Audit) measure() ([]*contestMeasure, error) {
 	}
 	out := make([]*contestMeasure, len(a.contests))
 	for k, c := range a.contests {
-		m := &contestMeasure{ContestStatus: ContestStatus{State: StateInProgress, Risk: 1, Assertions: map[string]float64{}, Winners: c.Winners}}
+		m := &contestMeasure{ContestStatus: ContestStatus{State: StateInProgress, Risk: 1, Assertions: map[string]float64{}, Winners: c.Winners, Opportunistic: c.Opportunistic}}
 		out[k] = m
 		m.values = make([][]float64, len(c.assertions))
 		m.classes = make([]map[margin.Discrepancy]int, len(c.assertions))
@@ -135,8 +180,8 @@ func (a *Audit) measure() ([]*contestMeasure, error) {
 			}
 			continue
 		}
-		seq := a.sequence(k)
-		m.CardsDrawn = len(seq)
+		seq, drawn := a.sequence(k)
+		m.CardsDrawn = drawn
 		complete := true
 		var pairs []margin.Pair
 		for _, card := range seq {
@@ -199,6 +244,8 @@ func (a *Audit) measure() ([]*contestMeasure, error) {
 		switch {
 		case m.Risk <= a.Config().RiskLimit:
 			m.State = StateConfirmed
+		case c.Opportunistic:
+			m.State = StateInProgress // measured, never escalated
 		case a.handCountCalled(c.Name):
 			m.State = StateFullHandCount
 		case complete && len(seq) > 0:

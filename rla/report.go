@@ -78,6 +78,7 @@ type ContestReport struct {
 	HandCount       map[string]int64  `json:"full_manual_tally,omitempty"`
 	Winners         []string          `json:"winners"`
 	Outcome         string            `json:"outcome"`
+	Opportunistic   bool              `json:"opportunistic,omitempty"`
 }
 
 // AssertionReport is one assertion of a contest with its margin and risk.
@@ -175,7 +176,12 @@ func (a *Audit) Report() (*Report, error) {
 		for _, as := range c.Assertions {
 			cr.Assertions = append(cr.Assertions, AssertionReport{Name: as.Name, Margin: as.Margin, Risk: s.Assertions[as.Name]})
 		}
+		cr.Opportunistic = c.Opportunistic
 		switch {
+		case c.Opportunistic && s.State != StateConfirmed:
+			cr.Outcome = fmt.Sprintf("not targeted; measured on the cards drawn for the other contests at risk %.4g: not confirmed by this audit", s.Risk)
+		case s.State == StateConfirmed && c.Opportunistic:
+			cr.Outcome = fmt.Sprintf("not targeted, but confirmed at risk %.4g (limit %g) on the cards drawn for the other contests", s.Risk, cfg.RiskLimit)
 		case s.State == StateConfirmed:
 			cr.Outcome = fmt.Sprintf("confirmed at risk %.4g (limit %g): the reported winners stand", s.Risk, cfg.RiskLimit)
 		case s.State == StateFullHandCount && s.HandCount != nil:

@@ -190,6 +190,9 @@ func (a *Audit) computeRound() (roundData, error) {
 	}
 	grow := false
 	for i, c := range a.contests {
+		if c.Opportunistic {
+			continue
+		}
 		prev := 0
 		if len(a.st.rounds) > 0 {
 			prev = a.st.rounds[len(a.st.rounds)-1].Sizes[c.Name]

@@ -264,7 +264,11 @@ func printStatus(w io.Writer, st *rla.Status) {
 	names := contestNames(st)
 	for _, n := range names {
 		c := st.Contests[n]
-		fmt.Fprintf(tw, "  %s\t%s\t%.4g\t%d\t%d\t%d\t%d\t%d\t%d\n", n, c.State, c.Risk, c.CardsExamined, c.NextRoundSize,
+		state := c.State
+		if c.Opportunistic {
+			state += " (not targeted)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%.4g\t%d\t%d\t%d\t%d\t%d\t%d\n", n, state, c.Risk, c.CardsExamined, c.NextRoundSize,
 			c.Discrepancies.O2, c.Discrepancies.O1, c.Discrepancies.U1, c.Discrepancies.U2)
 	}
 	tw.Flush()
