@@ -6,7 +6,29 @@
 // and writes the report that California's regulations (2 CCR 20110-20125)
 // ask for.
 //
-// Everything an audit does is recorded in a hash-chained log (Log), one
-// atomically written file per step, so an audit survives a crash at any
-// point and any later change to its history is detected.
+// # Workflow
+//
+// Init commits the inputs and reconciles them; Audit.SetSeed records the
+// seed; Audit.Draw opens a round (sized by simulation) and draws its sample;
+// Audit.Record enters interpretations and measures the risk; Audit.Status
+// gives each contest's state (confirmed, escalate, full_hand_count or
+// in_progress); Audit.NextRound opens another round for the contests that
+// escalate; Audit.HandCount records a full manual tally; Audit.Report writes
+// the report; Verify re-derives everything from the log and the inputs.
+//
+// Comparison audits use SHANGRLA's card-style consistent sampling and ALPHA
+// with the optimal comparison bet on overstatement assorters (package
+// margin); polling audits draw Arlo's consistent tickets from the manifest
+// and use ALPHA shrink-trunc. Ranked-choice contests are audited from RAIRE
+// assertions. Cards in the manifest without a CVR, and cards not found, count
+// as the worst case (phantoms to evil zombies, Banuelos & Stark 2012).
+//
+// # State
+//
+// An audit lives in one directory: inputs/ holds copies of the committed
+// files and log/ one JSON file per step. Every step is recorded in a
+// hash-chained Log, each entry written atomically (temporary file, fsync,
+// rename, directory fsync) and carrying the SHA-256 of the previous one, so
+// an audit survives a crash at any point and any later change to its history
+// is detected. Nothing else is state: Open replays the log.
 package rla
