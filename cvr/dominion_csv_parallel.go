@@ -118,21 +118,67 @@ func (tmpl *dcRows) parse(b *dcBlock) {
 	r := *tmpl
 	r.idBuf = nil
 	r.lastTab, r.lastBat, r.lastStyle, r.lastGr, r.lastPrec = "", "", "", "", ""
-	var src io.Reader = bytes.NewReader(b.raw)
-	if b.ioErr != nil {
-		src = io.MultiReader(src, dcErrReader{b.ioErr})
-	}
-	cr := newCSVScan(src)
-	cr.line = b.line
 	vs := Votes{cells: b.cells[:0]}
+	// Lines without quotes are split here, in place; from the first line
+	// with a quote on (and for a block followed by a read error), csvScan
+	// reads the rest of the block.
+	var (
+		cr     *csvScan
+		pos    int
+		line   = b.line
+		fields [][]byte
+	)
+	if b.ioErr != nil {
+		cr = newCSVScan(io.MultiReader(bytes.NewReader(b.raw), dcErrReader{b.ioErr}))
+		cr.line = line
+	}
 	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
+		var (
+			rec     [][]byte
+			err     error
+			recLine int // the line the record begins on
+		)
+		if cr == nil {
+			if pos == len(b.raw) {
+				break
+			}
+			l := b.raw[pos:]
+			n := bytes.IndexByte(l, '\n')
+			next := pos + n + 1
+			if n < 0 {
+				n, next = len(l), len(b.raw)
+			}
+			l = l[:n]
+			if bytes.IndexByte(l, '"') >= 0 {
+				cr = newCSVScan(bytes.NewReader(b.raw[pos:]))
+				cr.line = line
+				continue
+			}
+			if len(l) > 0 && l[len(l)-1] == '\r' {
+				l = l[:len(l)-1]
+			}
+			fields = fields[:0]
+			i := 0
+			for k := 0; k < len(l); k++ {
+				if l[k] == ',' {
+					fields = append(fields, l[i:k])
+					i = k + 1
+				}
+			}
+			rec = append(fields, l[i:])
+			fields = rec
+			pos = next
+			recLine = line
+			line++
+		} else {
+			rec, err = cr.Read()
+			if err == io.EOF {
+				break
+			}
+			recLine = cr.start
 		}
-		line := cr.start
 		if err != nil {
-			b.err = dcErr{kind: dcErrRead, line: line, err: err}
+			b.err = dcErr{kind: dcErrRead, line: recLine, err: err}
 			b.runOff = err == errCSVQuote && !b.final
 			break
 		}
@@ -149,10 +195,10 @@ func (tmpl *dcRows) parse(b *dcBlock) {
 		case dcRowSkip:
 			continue
 		case dcRowRedacted:
-			b.warns = append(b.warns, dcWarn{before: len(b.cards), line: line, cell0: string(rec[0])})
+			b.warns = append(b.warns, dcWarn{before: len(b.cards), line: recLine, cell0: string(rec[0])})
 			continue
 		case dcRowError:
-			x.line = line
+			x.line = recLine
 			b.err = x
 		}
 		if b.err.kind != 0 {
