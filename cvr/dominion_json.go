@@ -87,7 +87,19 @@ type djReader struct {
 	idBuf      []byte
 	numStrings map[int64]string
 	file       string // the CvrExport file being read, for warnings
-	where      string // JSON path of the session being emitted
+	where      string // JSON path of the session being emitted, or ""
+	sessIdx    int    // when where is "": the index of that session in Sessions
+	slow       bool   // read with jsontext only (no fast path), for tests
+	fast       djFast // the byte-level scanner's buffer, reused from file to file
+	lastKey    []byte // the member name the scanner read last in the last session
+}
+
+// loc returns the JSON path of the session being emitted.
+func (r *djReader) loc() string {
+	if r.where == "" {
+		r.where = "/Sessions/" + strconv.Itoa(r.sessIdx)
+	}
+	return r.where
 }
 
 type djSession struct {
@@ -133,8 +145,14 @@ func djNext[T any](s *[]T) *T {
 }
 
 func readDominionJSON(e *Election, files []File, opt Options) iter.Seq2[Card, error] {
+	return readDominionJSONMode(e, files, opt, false)
+}
+
+// readDominionJSONMode reads with the byte-level scanner (slow false) or
+// with jsontext alone (slow true), for tests comparing the two.
+func readDominionJSONMode(e *Election, files []File, opt Options, slow bool) iter.Seq2[Card, error] {
 	return func(yield func(Card, error) bool) {
-		r := &djReader{e: e, opt: opt, contests: map[int64]*djContestInfo{}, invalid: 7, numStrings: map[int64]string{}}
+		r := &djReader{e: e, opt: opt, contests: map[int64]*djContestInfo{}, invalid: 7, numStrings: map[int64]string{}, slow: slow}
 		var cvrFiles []File
 		manifests := map[string]File{}
 		for _, f := range files {
@@ -266,6 +284,19 @@ func (r *djReader) readFile(f File, yield func(Card, error) bool) bool {
 	r.file = f.Name
 	stop := false
 	nSessions := 0
+	scanned := false // the fast path ran: j.d reads what it left
+	elem := func() error {
+		if err := r.session(j); err != nil {
+			return err
+		}
+		nSessions++
+		r.where, r.sessIdx = string(j.d.StackPointer()), -1
+		if !r.emit(j.file, yield) {
+			stop = true
+			return errStop
+		}
+		return nil
+	}
 	err = j.object(func(name []byte) error {
 		switch string(name) {
 		case "ElectionId":
@@ -275,17 +306,13 @@ func (r *djReader) readFile(f File, yield func(Card, error) bool) bool {
 			}
 			return err
 		case "Sessions":
-			return j.array(func() error {
-				if err := r.session(j); err != nil {
-					return err
-				}
-				nSessions++
-				if !r.emit(j, yield) {
-					stop = true
-					return errStop
-				}
-				return nil
-			})
+			if !r.slow && !scanned && j.d.PeekKind() == '[' {
+				scanned = true
+				// The byte-level scanner; it hands the rest of the array
+				// back to elem on anything it does not expect.
+				return r.fastSessions(j, rc, yield, &nSessions, &stop, elem)
+			}
+			return j.array(elem)
 		}
 		return j.skip()
 	})
@@ -466,12 +493,10 @@ func (r *djReader) name(m map[int64]string, id int64) string {
 }
 
 // emit turns the session just read into cards and yields them.
-func (r *djReader) emit(j *jscan, yield func(Card, error) bool) bool {
+func (r *djReader) emit(file string, yield func(Card, error) bool) bool {
 	s := &r.s
-	where := string(j.d.StackPointer())
-	r.where = where
 	fail := func(format string, args ...any) bool {
-		yield(Card{}, fmt.Errorf("cvr: %s %s: %s", j.file, where, fmt.Sprintf(format, args...)))
+		yield(Card{}, fmt.Errorf("cvr: %s %s: %s", file, r.loc(), fmt.Sprintf(format, args...)))
 		return false
 	}
 	if !s.hasTab || !s.hasBatch {
@@ -499,7 +524,7 @@ func (r *djReader) emit(j *jscan, yield func(Card, error) bool) bool {
 	case !o.hasIsCurrent && !m.hasIsCurrent && o.present:
 		sn = o
 	default:
-		r.opt.warn(j.file, where, "session %s-%s-%s has no current snapshot (IsCurrent); skipped, as RCTab does", s.tab, s.batch, rec)
+		r.opt.warn(file, r.loc(), "session %s-%s-%s has no current snapshot (IsCurrent); skipped, as RCTab does", s.tab, s.batch, rec)
 		return true
 	}
 	if string(s.tab) != r.lastTab {
@@ -600,7 +625,7 @@ func (r *djReader) addContest(c *Card, ct *djContest) error {
 				var err error
 				id := strconv.FormatInt(m.cand, 10)
 				if !r.guessed {
-					r.opt.warn(r.file, r.where, "contest %d: candidate %d is not in CandidateManifest.json; added", ct.id, m.cand)
+					r.opt.warn(r.file, r.loc(), "contest %d: candidate %d is not in CandidateManifest.json; added", ct.id, m.cand)
 				}
 				if ch, err = r.e.AddChoice(info.index, Choice{ID: id, Name: "Candidate " + id}); err != nil {
 					return err

@@ -214,3 +214,19 @@ func parseIntBytes(b []byte) (int64, bool) {
 	}
 	return n, true
 }
+
+// arrayRest finishes an array whose '[' and first elements were read: it
+// calls elem for each further element and reads the ']', as array does.
+func (j *jscan) arrayRest(elem func() error) error {
+	for j.d.PeekKind() != ']' {
+		if j.d.PeekKind() == 0 {
+			_, err := j.d.ReadToken()
+			return j.wrap(err)
+		}
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+	_, err := j.d.ReadToken()
+	return j.wrapIf(err)
+}

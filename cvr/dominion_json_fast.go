@@ -1,0 +1,878 @@
+package cvr
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// The byte-level scanner of the Dominion JSON reader's Sessions array.
+//
+// jsontext tokenising costs several times what the reader needs: most of
+// a session is values the reader skips. djFast reads one session at a time
+// from its own buffer, decoding only the fields the reader uses, into the
+// same djSession that the jsontext path (djReader.session) fills, and
+// emits it with the same code. It accepts only what it is sure jsontext
+// accepts and reads the same way: plain strings (valid UTF-8, the short
+// escapes), numbers in the JSON grammar, the literals, and the value kinds
+// the jsontext path takes for each field. On anything else (a \u escape, a
+// syntax error, a wrong type, the end of the input) it hands the rest of
+// the file to jsontext from the start of the session it could not read:
+// a new jsontext.Decoder reads a made-up prefix of exactly as many bytes
+// as the scanner consumed, holding as many array elements as sessions
+// were read, so the decoder is at the same JSON path and input offset,
+// and its errors (and everything else) are those of the jsontext path.
+
+// djFastBuf is the scanner's initial buffer size (a variable for tests).
+var djFastBuf = 256 << 10
+
+// djFast is the scanner's state: buf[:len(buf)] holds input from stream
+// offset off; i is the cursor.
+type djFast struct {
+	src    io.Reader
+	buf    []byte
+	i      int
+	off    int64
+	eof    bool   // src is exhausted
+	rerr   error  // src's read error other than io.EOF
+	key    []byte // the name of the member last read (not in skipped values), in buf
+	bad    bool   // the scanner cannot go on: refill (hitEnd) or hand back
+	hitEnd bool   // bad because the data in buf ran out
+}
+
+// djSafe marks the bytes a string may hold without a closer look.
+var djSafe = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+func (p *djFast) fail() { p.bad = true }
+
+func (p *djFast) end() {
+	p.bad, p.hitEnd = true, true
+}
+
+// ws skips whitespace and returns the next byte (0 with p.bad set at the
+// end of the buffer).
+func (p *djFast) ws() byte {
+	b := p.buf
+	for i := p.i; i < len(b); i++ {
+		switch c := b[i]; c {
+		case ' ', '\n', '\r', '\t':
+		default:
+			p.i = i
+			return c
+		}
+	}
+	p.i = len(b)
+	p.end()
+	return 0
+}
+
+// str reads the string at p.i (which holds '"') and returns its content,
+// still escaped when esc.
+func (p *djFast) str() (s []byte, esc bool) {
+	b := p.buf
+	i := p.i + 1
+	start := i
+	nonASCII := false
+	for {
+		for i < len(b) && djSafe[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			p.end()
+			return nil, false
+		}
+		switch c := b[i]; {
+		case c == '"':
+			s = b[start:i]
+			p.i = i + 1
+			if nonASCII && !utf8.Valid(s) {
+				p.fail()
+			}
+			return s, esc
+		case c == '\\':
+			if i+1 >= len(b) {
+				p.end()
+				return nil, false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				esc = true
+				i += 2
+			default: // \u and invalid escapes: jsontext decides
+				p.fail()
+				return nil, false
+			}
+		case c >= 0x80:
+			nonASCII = true
+			i++
+		default: // a control character
+			p.fail()
+			return nil, false
+		}
+	}
+}
+
+// unescape appends s, a string content with only short escapes, unescaped.
+func unescapeShort(dst, s []byte) []byte {
+	for {
+		k := bytes.IndexByte(s, '\\')
+		if k < 0 {
+			return append(dst, s...)
+		}
+		dst = append(dst, s[:k]...)
+		c := s[k+1]
+		switch c {
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		}
+		dst = append(dst, c)
+		s = s[k+2:]
+	}
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// num reads a number in the JSON grammar; the byte after it must be in
+// the buffer (a number cut by the buffer's end is read again).
+func (p *djFast) num() []byte {
+	b := p.buf
+	i, start := p.i, p.i
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if i >= len(b) {
+		p.end()
+		return nil
+	}
+	switch c := b[i]; {
+	case c == '0':
+		i++
+	case c >= '1' && c <= '9':
+		i++
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	default:
+		p.fail()
+		return nil
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) {
+			p.end()
+			return nil
+		}
+		if !isDigit(b[i]) {
+			p.fail()
+			return nil
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) {
+			p.end()
+			return nil
+		}
+		if !isDigit(b[i]) {
+			p.fail()
+			return nil
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	}
+	if i >= len(b) {
+		p.end()
+		return nil
+	}
+	p.i = i
+	return b[start:i]
+}
+
+// lit reads the literal word (true, false or null) at p.i.
+func (p *djFast) lit(word string) {
+	if len(p.buf)-p.i < len(word) {
+		if strings.HasPrefix(word, string(p.buf[p.i:])) {
+			p.end()
+		} else {
+			p.fail()
+		}
+		return
+	}
+	if string(p.buf[p.i:p.i+len(word)]) != word {
+		p.fail()
+		return
+	}
+	p.i += len(word)
+}
+
+// skip reads one value of any kind.
+func (p *djFast) skip(depth int) {
+	switch c := p.ws(); c {
+	case '"':
+		p.str()
+	case '{':
+		if depth > 64 {
+			p.fail()
+			return
+		}
+		p.i++
+		first := true
+		key := p.key // jscan.skip does not record names
+		for {
+			if _, more := p.member(&first); !more {
+				p.key = key
+				return
+			}
+			p.skip(depth + 1)
+		}
+	case '[':
+		if depth > 64 {
+			p.fail()
+			return
+		}
+		p.i++
+		first := true
+		for p.arrMore(&first) {
+			p.skip(depth + 1)
+		}
+	case 't':
+		p.lit("true")
+	case 'f':
+		p.lit("false")
+	case 'n':
+		p.lit("null")
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		p.num()
+	default:
+		p.fail()
+	}
+}
+
+// objBegin starts an object: it reports whether members follow ('{' read);
+// null is an object without members, as in jscan.object.
+func (p *djFast) objBegin() bool {
+	switch p.ws() {
+	case '{':
+		p.i++
+		return true
+	case 'n':
+		p.lit("null")
+	default:
+		p.fail()
+	}
+	return false
+}
+
+// member reads the name of the next member and its colon, or the closing
+// brace (more false). first is true before the first member.
+func (p *djFast) member(first *bool) (name []byte, more bool) {
+	c := p.ws()
+	if c == '}' && *first {
+		p.i++
+		return nil, false
+	}
+	if !*first {
+		switch c {
+		case '}':
+			p.i++
+			return nil, false
+		case ',':
+			p.i++
+			c = p.ws()
+		default:
+			p.fail()
+			return nil, false
+		}
+	}
+	*first = false
+	if c != '"' {
+		p.fail()
+		return nil, false
+	}
+	name, esc := p.str()
+	if esc {
+		p.fail() // jsontext unescapes names; leave them to it
+	}
+	if p.bad {
+		return nil, false
+	}
+	if p.ws() != ':' {
+		p.fail()
+		return nil, false
+	}
+	p.i++
+	p.key = name
+	return name, true
+}
+
+// Array modes, as jscan.array takes them: null is empty, a non-array
+// value is one element.
+const (
+	djArrNone = iota
+	djArrOpen
+	djArrSingle
+)
+
+func (p *djFast) arrBegin() int {
+	switch p.ws() {
+	case '[':
+		p.i++
+		return djArrOpen
+	case 'n':
+		p.lit("null")
+		return djArrNone
+	case 0: // the end of the buffer, or a NUL
+		p.fail()
+		return djArrNone
+	}
+	return djArrSingle
+}
+
+// arrMore reports whether another element of an open array follows; at
+// the ']' it reads it.
+func (p *djFast) arrMore(first *bool) bool {
+	c := p.ws()
+	if c == ']' && *first {
+		p.i++
+		return false
+	}
+	if !*first {
+		switch c {
+		case ']':
+			p.i++
+			return false
+		case ',':
+			p.i++
+			if p.ws() == ']' {
+				p.fail()
+				return false
+			}
+		default:
+			p.fail()
+			return false
+		}
+	}
+	*first = false
+	return !p.bad
+}
+
+// arrNext steps an array begun by arrBegin: n is the number of elements
+// read so far.
+func (p *djFast) arrNext(mode, n int, first *bool) bool {
+	if p.bad {
+		return false
+	}
+	switch mode {
+	case djArrOpen:
+		return p.arrMore(first)
+	case djArrSingle:
+		return n == 0
+	}
+	return false
+}
+
+// int reads an integer, a number or a string of digits, as jscan.int.
+func (p *djFast) int() int64 {
+	var v []byte
+	switch c := p.ws(); c {
+	case '"':
+		var esc bool
+		v, esc = p.str()
+		if esc {
+			p.fail()
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		v = p.num()
+	default:
+		p.fail()
+	}
+	if p.bad {
+		return 0
+	}
+	n, ok := parseIntBytes(v)
+	if !ok {
+		p.fail()
+	}
+	return n
+}
+
+// bool reads a boolean as jscan.bool.
+func (p *djFast) bool() bool {
+	switch c := p.ws(); c {
+	case 't':
+		p.lit("true")
+		return true
+	case 'f':
+		p.lit("false")
+	case 'n':
+		p.lit("null")
+	case '"':
+		v, esc := p.str()
+		switch {
+		case esc || p.bad:
+			p.fail()
+		case string(v) == "true":
+			return true
+		case string(v) != "false":
+			p.fail()
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		v := p.num()
+		switch {
+		case p.bad:
+		case string(v) == "1":
+			return true
+		case string(v) != "0":
+			p.fail()
+		}
+	default:
+		p.fail()
+	}
+	return false
+}
+
+// raw reads a string (unescaped), number (its text) or null (empty) into
+// dst, as jscan.raw.
+func (p *djFast) raw(dst *[]byte) {
+	switch c := p.ws(); c {
+	case '"':
+		v, esc := p.str()
+		if esc {
+			*dst = unescapeShort((*dst)[:0], v)
+		} else {
+			*dst = append((*dst)[:0], v...)
+		}
+	case 'n':
+		p.lit("null")
+		*dst = (*dst)[:0]
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		*dst = append((*dst)[:0], p.num()...)
+	default:
+		p.fail()
+	}
+}
+
+// session reads one session into r.s, as djReader.session.
+func (p *djFast) session(r *djReader) {
+	s := &r.s
+	s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
+	s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
+	s.snaps[0].present, s.snaps[1].present = false, false
+	if !p.objBegin() {
+		return
+	}
+	first := true
+	for {
+		name, more := p.member(&first)
+		if !more {
+			return
+		}
+		switch string(name) {
+		case "TabulatorId":
+			s.hasTab = true
+			p.raw(&s.tab)
+		case "BatchId":
+			s.hasBatch = true
+			p.raw(&s.batch)
+		case "RecordId":
+			s.hasRec = true
+			p.raw(&s.rec)
+		case "ImageMask":
+			p.raw(&s.mask)
+		case "UniqueVotingIdentifier":
+			p.raw(&s.uvi)
+		case "CountingGroupId":
+			s.group = p.int()
+		case "Original":
+			p.snapshot(r, &s.snaps[0])
+		case "Modified":
+			p.snapshot(r, &s.snaps[1])
+		default:
+			p.skip(0)
+		}
+		if p.bad {
+			return
+		}
+	}
+}
+
+func (p *djFast) snapshot(r *djReader, sn *djSnap) {
+	sn.present, sn.isCurrent, sn.hasIsCurrent = true, false, false
+	sn.ballotType, sn.precinct = -1, -1
+	sn.cards = sn.cards[:0]
+	if !p.objBegin() {
+		return
+	}
+	first := true
+	for {
+		name, more := p.member(&first)
+		if !more {
+			return
+		}
+		switch string(name) {
+		case "IsCurrent":
+			sn.hasIsCurrent = true
+			sn.isCurrent = p.bool()
+		case "BallotTypeId":
+			sn.ballotType = p.int()
+		case "PrecinctPortionId":
+			sn.precinct = p.int()
+		case "Cards":
+			mode := p.arrBegin()
+			afirst := true
+			for n := 0; p.arrNext(mode, n, &afirst); n++ {
+				c := djNext(&sn.cards)
+				c.contests = c.contests[:0]
+				if !p.objBegin() {
+					continue
+				}
+				cfirst := true
+				for {
+					name, more := p.member(&cfirst)
+					if !more {
+						break
+					}
+					if string(name) == "Contests" {
+						p.contests(r, c)
+					} else {
+						p.skip(0)
+					}
+					if p.bad {
+						return
+					}
+				}
+			}
+		case "Contests": // before about version 5.10 there is no Cards level
+			c := djNext(&sn.cards)
+			c.contests = c.contests[:0]
+			p.contests(r, c)
+		default:
+			p.skip(0)
+		}
+		if p.bad {
+			return
+		}
+	}
+}
+
+func (p *djFast) contests(r *djReader, c *djCard) {
+	mode := p.arrBegin()
+	first := true
+	for n := 0; p.arrNext(mode, n, &first); n++ {
+		ct := djNext(&c.contests)
+		*ct = djContest{id: -1, marks: ct.marks[:0]}
+		if !p.objBegin() {
+			continue
+		}
+		ofirst := true
+		for {
+			name, more := p.member(&ofirst)
+			if !more {
+				break
+			}
+			switch string(name) {
+			case "Id":
+				ct.id = p.int()
+			case "Overvotes":
+				ct.overvotes = p.int()
+			case "Undervotes":
+				ct.undervote = p.int()
+			case "OutstackConditionIds":
+				mode := p.arrBegin()
+				first := true
+				for n := 0; p.arrNext(mode, n, &first); n++ {
+					if p.int() == r.invalid {
+						ct.invalid = true
+					}
+				}
+			case "Marks":
+				mode := p.arrBegin()
+				first := true
+				for n := 0; p.arrNext(mode, n, &first); n++ {
+					m := djNext(&ct.marks)
+					*m = djMark{rank: 1}
+					if !p.objBegin() {
+						continue
+					}
+					mfirst := true
+					for {
+						name, more := p.member(&mfirst)
+						if !more {
+							break
+						}
+						switch string(name) {
+						case "CandidateId":
+							m.cand = p.int()
+							m.hasCand = true
+						case "Rank":
+							m.rank = p.int()
+						case "IsVote":
+							m.isVote = p.bool()
+						case "IsAmbiguous":
+							m.isAmbiguous = p.bool()
+						default:
+							p.skip(0)
+						}
+						if p.bad {
+							return
+						}
+					}
+				}
+			default:
+				p.skip(0)
+			}
+			if p.bad {
+				return
+			}
+		}
+	}
+}
+
+// refill keeps buf[keep:], moved to the front, and reads more input; it
+// reports whether any was read. Positions in buf move down by keep.
+func (p *djFast) refill(keep int) bool {
+	n := copy(p.buf, p.buf[keep:])
+	p.buf = p.buf[:n]
+	p.off += int64(keep)
+	p.i -= keep
+	if p.eof {
+		return false
+	}
+	if cap(p.buf)-n < cap(p.buf)/4 { // a session larger than 3/4 of the buffer
+		p.buf = append(make([]byte, 0, 2*cap(p.buf)), p.buf...)
+	}
+	for {
+		m, err := p.src.Read(p.buf[n:cap(p.buf)])
+		p.buf = p.buf[:n+m]
+		if err != nil {
+			p.eof = true
+			if err != io.EOF {
+				p.rerr = err
+			}
+		}
+		if m > 0 || p.eof {
+			return m > 0
+		}
+	}
+}
+
+// fastSessions reads the Sessions array (the decoder's next token is its
+// '['), emitting each session; it returns as elem does, with the rest of
+// the array read by jsontext when the scanner stops.
+func (r *djReader) fastSessions(j *jscan, src io.Reader, yield func(Card, error) bool, nSessions *int, stop *bool, elem func() error) error {
+	if _, err := j.d.ReadToken(); err != nil {
+		return j.wrap(err)
+	}
+	p := &r.fast
+	if cap(p.buf) < djFastBuf {
+		p.buf = make([]byte, 0, djFastBuf)
+	}
+	*p = djFast{src: src, buf: append(p.buf[:0], j.d.UnreadBuffer()...), off: j.d.InputOffset()}
+	k := 0 // sessions read
+	atStart := true
+	for {
+		// At the start of an element (after '[' or ','), or after one.
+		p.bad, p.hitEnd = false, false
+		c := p.ws()
+		for p.hitEnd && p.refill(p.i) {
+			p.bad, p.hitEnd = false, false
+			c = p.ws()
+		}
+		if !atStart {
+			if c == ']' && p.cleanEnd() {
+				// Nothing can go wrong after this: a decoder of an
+				// equivalent ending stands in for jsontext.
+				d := jsontext.NewDecoder(strings.NewReader(`{"Sessions":[]}`))
+				for range 3 {
+					d.ReadToken()
+				}
+				j.d = d
+				return j.arrayRest(elem)
+			}
+			if c != ',' {
+				return r.handBack(j, k, false, p.i, elem)
+			}
+			p.i++
+			atStart = true
+			continue
+		}
+		if c != '{' {
+			return r.handBack(j, k, true, p.i, elem)
+		}
+		for {
+			start := p.i
+			p.session(r)
+			if !p.bad {
+				break
+			}
+			if !p.hitEnd {
+				return r.handBack(j, k, true, start, elem)
+			}
+			ok := p.refill(start) // buf now starts at the session
+			p.i, p.bad, p.hitEnd = 0, false, false
+			if !ok {
+				return r.handBack(j, k, true, 0, elem)
+			}
+		}
+		r.lastKey = append(r.lastKey[:0], p.key...)
+		*nSessions++
+		r.where, r.sessIdx = "", k
+		k++
+		atStart = false
+		if !r.emit(j.file, yield) {
+			*stop = true
+			return errStop
+		}
+	}
+}
+
+// cleanEnd reports whether the input from p.i (a ']') to its end is "]}"
+// with whitespace only; it keeps the ']' at buf[p.i] whatever it reads.
+func (p *djFast) cleanEnd() bool {
+	i := p.i + 1
+	closed := false
+	for {
+		for ; i < len(p.buf); i++ {
+			switch c := p.buf[i]; {
+			case c == ' ' || c == '\n' || c == '\r' || c == '\t':
+			case c == '}' && !closed:
+				closed = true
+			default:
+				return false
+			}
+		}
+		if p.rerr != nil {
+			return false
+		}
+		i -= p.i
+		if !p.refill(p.i) {
+			return closed && p.rerr == nil
+		}
+	}
+}
+
+// handBack makes j read on with a new decoder positioned as the scanner is
+// at buf[pos]: k elements of the Sessions array read, and at the start of
+// the next (after '[' or ',') when atStart.
+func (r *djReader) handBack(j *jscan, k int, atStart bool, pos int, elem func() error) error {
+	p := &r.fast
+	offset := p.off + int64(pos)
+	pre := &djPrefix{k: k, comma: atStart && k > 0}
+	minLen := int64(len(`{"Sessions":[`) + 2*k)
+	if !pre.comma && k > 0 {
+		minLen--
+	}
+	if pad := offset - minLen; pad > 0 {
+		pre.pad, pre.extra = pad/int64(k+1), pad%int64(k+1)
+	}
+	rest := []io.Reader{pre, bytes.NewReader(p.buf[pos:])}
+	switch {
+	case p.rerr != nil:
+		rest = append(rest, djErrReader{p.rerr})
+	case !p.eof:
+		rest = append(rest, p.src)
+	}
+	d := jsontext.NewDecoder(io.MultiReader(rest...), jsontext.AllowDuplicateNames(true))
+	for range 3 { // {"Sessions":[
+		if _, err := d.ReadToken(); err != nil {
+			return j.wrap(err)
+		}
+	}
+	for range k {
+		if err := d.SkipValue(); err != nil {
+			return j.wrap(err)
+		}
+	}
+	// d reads the rest of buf; readFile reads no more with the scanner,
+	// so buf is next written by the next file's, after d is done.
+	*p = djFast{buf: p.buf[:0]}
+	j.d = d
+	if k > 0 { // jsontext reading sessions 0..k-1 would leave j.key so
+		j.key = append(j.key[:0], r.lastKey...)
+	}
+	return j.arrayRest(elem)
+}
+
+var djSpaces = bytes.Repeat([]byte{' '}, 4096)
+
+type djErrReader struct{ err error }
+
+func (e djErrReader) Read([]byte) (int, error) { return 0, e.err }
+
+// djPrefix generates `{"Sessions":[0,0,...` with k elements (and a comma
+// after the last when comma), padded with whitespace spread over the k+1
+// gaps (pad each, one more in the first extra gaps) so that it is as long
+// as the input it stands for.
+type djPrefix struct {
+	k           int
+	comma       bool
+	pad, extra  int64
+	gap         int   // gaps (and pieces) made so far
+	spaces, cur int64 // spaces still to give in the current piece
+	tail        string
+}
+
+func (g *djPrefix) Read(b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		if g.spaces == 0 && g.tail == "" {
+			if g.gap > g.k {
+				break
+			}
+			g.spaces = g.pad
+			if int64(g.gap) < g.extra {
+				g.spaces++
+			}
+			switch {
+			case g.gap == 0:
+				// '{', the gap, then the name: written as head+spaces+tail.
+				b[n] = '{'
+				n++
+				g.tail = `"Sessions":[`
+			case g.gap < g.k || g.comma:
+				g.tail = "0,"
+			default:
+				g.tail = "0"
+			}
+			g.gap++
+			continue
+		}
+		for g.spaces > 0 && n < len(b) {
+			c := copy(b[n:min(len(b), n+int(min(g.spaces, 1<<20)))], djSpaces)
+			n += c
+			g.spaces -= int64(c)
+		}
+		if g.spaces == 0 {
+			c := copy(b[n:], g.tail)
+			n += c
+			g.tail = g.tail[c:]
+		}
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
