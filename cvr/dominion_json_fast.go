@@ -2,6 +2,7 @@ package cvr
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -43,6 +44,11 @@ type djFast struct {
 	hitEnd bool   // bad because the data in buf ran out
 }
 
+const (
+	djOnes = 0x0101010101010101
+	djHigh = 0x8080808080808080
+)
+
 // djSafe marks the bytes a string may hold without a closer look.
 var djSafe = func() (t [256]bool) {
 	for c := 0x20; c < 0x80; c++ {
@@ -82,6 +88,16 @@ func (p *djFast) str() (s []byte, esc bool) {
 	start := i
 	nonASCII := false
 	for {
+		// Eight bytes at a time while none is '"', '\\', a control
+		// character or non-ASCII.
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			q, bs := x^(0x22*djOnes), x^(0x5C*djOnes)
+			if (x|(x-0x20*djOnes)&^x|(q-djOnes)&^q|(bs-djOnes)&^bs)&djHigh != 0 {
+				break
+			}
+			i += 8
+		}
 		for i < len(b) && djSafe[b[i]] {
 			i++
 		}
@@ -661,8 +677,8 @@ func (p *djFast) refill(keep int) bool {
 	if p.eof {
 		return false
 	}
-	if cap(p.buf)-n < cap(p.buf)/4 { // a session larger than 3/4 of the buffer
-		p.buf = append(make([]byte, 0, 2*cap(p.buf)), p.buf...)
+	if 4*n >= 3*cap(p.buf) { // a session larger than 3/4 of the buffer
+		p.buf = append(make([]byte, 0, max(2*cap(p.buf), 512)), p.buf...)
 	}
 	for {
 		m, err := p.src.Read(p.buf[n:cap(p.buf)])
