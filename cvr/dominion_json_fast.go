@@ -66,6 +66,16 @@ func (p *djFast) end() {
 // ws skips whitespace and returns the next byte (0 with p.bad set at the
 // end of the buffer).
 func (p *djFast) ws() byte {
+	if p.i < len(p.buf) {
+		if c := p.buf[p.i]; c > ' ' {
+			return c
+		}
+	}
+	return p.wsSlow()
+}
+
+//go:noinline
+func (p *djFast) wsSlow() byte {
 	b := p.buf
 	for i := p.i; i < len(b); i++ {
 		switch c := b[i]; c {

@@ -61,6 +61,13 @@ func djReadMode(files []File, slow bool) djOutcome {
 func djCompare(t *testing.T, label string, files []File) djOutcome {
 	t.Helper()
 	old, fast := djReadMode(files, true), djReadMode(files, false)
+	if old.err != fast.err && djChunkingErr(files, fast.err) {
+		// jsontext's JSON path for some truncated input depends on how
+		// its reads are cut (for "{\"\":\"00" at the end of the input,
+		// "/Sessions/0/0" or "/Sessions/0/"); the scanner's hand-back
+		// reads in other pieces. Such an error is the jsontext path's own.
+		old.err = fast.err
+	}
 	if old.err != fast.err {
 		t.Fatalf("%s: error\nold:  %s\nfast: %s", label, old.err, fast.err)
 	}
@@ -76,6 +83,36 @@ func djCompare(t *testing.T, label string, files []File) djOutcome {
 		t.Fatalf("%s: election\nold:  %s\nfast: %s", label, old.election, fast.election)
 	}
 	return old
+}
+
+// djChunkingErr reports whether the jsontext path gives the error msg
+// when its files are read in other pieces.
+func djChunkingErr(files []File, msg string) bool {
+	for _, wrap := range []func(io.Reader) io.Reader{iotest.OneByteReader, iotest.HalfReader, func(r io.Reader) io.Reader {
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return iotest.ErrReader(err)
+		}
+		return bytes.NewReader(b) // all in one read
+	}} {
+		fs := slices.Clone(files)
+		for i, f := range fs {
+			fs[i].Open = func() (io.ReadCloser, error) {
+				rc, err := f.Open()
+				if err != nil {
+					return nil, err
+				}
+				return struct {
+					io.Reader
+					io.Closer
+				}{wrap(rc), rc}, nil
+			}
+		}
+		if djReadMode(fs, true).err == msg {
+			return true
+		}
+	}
+	return false
 }
 
 func at(s []string, i int) string {
