@@ -422,8 +422,23 @@ func (p *djFast) arrNext(mode, n int, first *bool) bool {
 
 // int reads an integer, a number or a string of digits, as jscan.int.
 func (p *djFast) int() int64 {
+	c := p.ws()
+	if b, i := p.buf, p.i; c >= '1' && c <= '9' {
+		// The common case: up to 18 digits, then a byte that does not
+		// continue the number.
+		var n int64
+		j := i
+		for j < len(b) && b[j]-'0' <= 9 {
+			n = n*10 + int64(b[j]-'0')
+			j++
+		}
+		if j < len(b) && j-i <= 18 && b[j] != '.' && b[j] != 'e' && b[j] != 'E' {
+			p.i = j
+			return n
+		}
+	}
 	var v []byte
-	switch c := p.ws(); c {
+	switch c {
 	case '"':
 		var esc bool
 		v, esc = p.str()

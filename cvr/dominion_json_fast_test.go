@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -61,7 +62,7 @@ func djReadMode(files []File, slow bool) djOutcome {
 func djCompare(t *testing.T, label string, files []File) djOutcome {
 	t.Helper()
 	old, fast := djReadMode(files, true), djReadMode(files, false)
-	if old.err != fast.err && djChunkingErr(files, fast.err) {
+	if old.err != fast.err && (djChunkingErr(files, fast.err) || djSameButName(old.err, fast.err)) {
 		// jsontext's JSON path for some truncated input depends on how
 		// its reads are cut (for "{\"\":\"00" at the end of the input,
 		// "/Sessions/0/0" or "/Sessions/0/"); the scanner's hand-back
@@ -113,6 +114,22 @@ func djChunkingErr(files []File, msg string) bool {
 		}
 	}
 	return false
+}
+
+// djPointerEnd matches the last token of the JSON path in a jsontext
+// error, as the reader's message and jsontext's own give it.
+var djPointerEnd = regexp.MustCompile(`/[^/"\s:]*(: jsontext: |" after offset )`)
+
+// djSameButName reports whether a and b are the same jsontext syntax
+// error but for the last token of the JSON path: jsontext names the
+// member whose name was cut by the end of its buffer "" or by its start,
+// as its reads fall.
+func djSameButName(a, b string) bool {
+	if !strings.Contains(a, ": jsontext: ") || !strings.Contains(b, ": jsontext: ") {
+		return false
+	}
+	norm := func(s string) string { return djPointerEnd.ReplaceAllString(s, "/*$1") }
+	return norm(a) == norm(b)
 }
 
 func at(s []string, i int) string {
