@@ -66,26 +66,13 @@ func (p *djFast) end() {
 // ws skips whitespace and returns the next byte (0 with p.bad set at the
 // end of the buffer).
 func (p *djFast) ws() byte {
-	if p.i < len(p.buf) {
-		if c := p.buf[p.i]; c > ' ' {
+	for p.i < len(p.buf) {
+		c := p.buf[p.i]
+		if c > ' ' || c != ' ' && c != '\n' && c != '\r' && c != '\t' {
 			return c
 		}
+		p.i++
 	}
-	return p.wsSlow()
-}
-
-//go:noinline
-func (p *djFast) wsSlow() byte {
-	b := p.buf
-	for i := p.i; i < len(b); i++ {
-		switch c := b[i]; c {
-		case ' ', '\n', '\r', '\t':
-		default:
-			p.i = i
-			return c
-		}
-	}
-	p.i = len(b)
 	p.end()
 	return 0
 }
@@ -735,15 +722,22 @@ func (r *djReader) fastSessions(j *jscan, src io.Reader, yield func(Card, error)
 	k := 0 // sessions read
 	atStart := true
 	for {
-		// At the start of an element (after '[' or ','), or after one.
+		// At the start of an element (after '[' or ','), or after one;
+		// pos is there, before any whitespace, for jsontext's offsets.
+		pos := p.i
 		p.bad, p.hitEnd = false, false
 		c := p.ws()
-		for p.hitEnd && p.refill(p.i) {
+		for p.hitEnd {
+			ok := p.refill(pos) // positions move down by pos
+			pos = 0
+			if !ok {
+				break
+			}
 			p.bad, p.hitEnd = false, false
 			c = p.ws()
 		}
 		if !atStart {
-			if c == ']' && p.cleanEnd() {
+			if c == ']' && p.cleanEnd(&pos) {
 				// Nothing can go wrong after this: a decoder of an
 				// equivalent ending stands in for jsontext.
 				d := jsontext.NewDecoder(strings.NewReader(`{"Sessions":[]}`))
@@ -754,14 +748,14 @@ func (r *djReader) fastSessions(j *jscan, src io.Reader, yield func(Card, error)
 				return j.arrayRest(elem)
 			}
 			if c != ',' {
-				return r.handBack(j, k, false, p.i, elem)
+				return r.handBack(j, k, false, pos, elem)
 			}
 			p.i++
 			atStart = true
 			continue
 		}
 		if c != '{' {
-			return r.handBack(j, k, true, p.i, elem)
+			return r.handBack(j, k, true, pos, elem)
 		}
 		for {
 			start := p.i
@@ -770,10 +764,11 @@ func (r *djReader) fastSessions(j *jscan, src io.Reader, yield func(Card, error)
 				break
 			}
 			if !p.hitEnd {
-				return r.handBack(j, k, true, start, elem)
+				return r.handBack(j, k, true, pos, elem)
 			}
-			ok := p.refill(start) // buf now starts at the session
-			p.i, p.bad, p.hitEnd = 0, false, false
+			ok := p.refill(pos)
+			p.i, p.bad, p.hitEnd = start-pos, false, false
+			pos = 0
 			if !ok {
 				return r.handBack(j, k, true, 0, elem)
 			}
@@ -791,8 +786,9 @@ func (r *djReader) fastSessions(j *jscan, src io.Reader, yield func(Card, error)
 }
 
 // cleanEnd reports whether the input from p.i (a ']') to its end is "]}"
-// with whitespace only; it keeps the ']' at buf[p.i] whatever it reads.
-func (p *djFast) cleanEnd() bool {
+// with whitespace only; it keeps buf[*pos:] (moved to the front, *pos
+// then 0) whatever it reads.
+func (p *djFast) cleanEnd(pos *int) bool {
 	i := p.i + 1
 	closed := false
 	for {
@@ -808,8 +804,10 @@ func (p *djFast) cleanEnd() bool {
 		if p.rerr != nil {
 			return false
 		}
-		i -= p.i
-		if !p.refill(p.i) {
+		i -= *pos
+		ok := p.refill(*pos)
+		*pos = 0
+		if !ok {
 			return closed && p.rerr == nil
 		}
 	}
