@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/rlakit/rlakit/cvr"
+	"github.com/rlakit/rlakit/stats"
 )
 
 // Meter reads cards once and accumulates, for every assertion at once, how
@@ -413,63 +414,9 @@ func (t AuditType) TestUpper(a *Assertion, v float64) (float64, error) {
 	return 0, fmt.Errorf("margin: unknown audit type %q (want CARD_COMPARISON, POLLING or ONEAUDIT)", t)
 }
 
-// numpy's pairwise summation constants (numpy/core/src/umath/loops_utils.h:
-// PW_BLOCKSIZE) and the ufunc buffer size over which a reduction of a long
-// array is split (NPY_BUFSIZE).
-const (
-	pwBlock  = 128
-	npBufLen = 8192
-)
-
-// PairwiseSum returns the sum of x exactly as numpy 1.24's np.sum (and so
-// np.mean, Σ/n) computes it for a contiguous float64 array: the array is
-// reduced in buffers of 8,192 values, added in order, and each buffer is
-// summed by numpy's pairwise_sum (eight running accumulators over blocks of
-// at most 128 values, halves otherwise, split at a multiple of 8). SHANGRLA's
-// margins are np.mean of assorter values.
-func PairwiseSum(x []float64) float64 {
-	s := 0.0
-	for len(x) > 0 {
-		n := min(len(x), npBufLen)
-		s += pairwise(x[:n])
-		x = x[n:]
-	}
-	return s
-}
-
-func pairwise(a []float64) float64 {
-	n := len(a)
-	switch {
-	case n < 8:
-		s := 0.0
-		for _, v := range a {
-			s += v
-		}
-		return s
-	case n <= pwBlock:
-		var r [8]float64
-		copy(r[:], a[:8])
-		i := 8
-		for ; i < n-n%8; i += 8 {
-			r[0] += a[i]
-			r[1] += a[i+1]
-			r[2] += a[i+2]
-			r[3] += a[i+3]
-			r[4] += a[i+4]
-			r[5] += a[i+5]
-			r[6] += a[i+6]
-			r[7] += a[i+7]
-		}
-		s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-		for ; i < n; i++ {
-			s += a[i]
-		}
-		return s
-	}
-	n2 := n / 2
-	n2 -= n2 % 8
-	return pairwise(a[:n2]) + pairwise(a[n2:])
-}
+// PairwiseSum returns the sum of x exactly as numpy 1.24's np.sum computes
+// it (stats.PairwiseSum): SHANGRLA's margins are np.mean of assorter values.
+func PairwiseSum(x []float64) float64 { return stats.PairwiseSum(x) }
 
 // PairwiseMean returns np.mean(x), PairwiseSum(x)/len(x); an empty x is an
 // error (numpy would return NaN).

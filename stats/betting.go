@@ -154,7 +154,7 @@ func kellyLambda(pop []float64, t float64) float64 {
 			d := v - t
 			buf[i] = d / (1 + lam*d)
 		}
-		return pairwiseSum(buf)
+		return PairwiseSum(buf)
 	}
 	hi := 1 / t
 	f0, f1 := f(0), f(hi)

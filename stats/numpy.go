@@ -9,11 +9,31 @@ import (
 // rounding the reference results depend on, written from their documented
 // algorithms.
 
-// pairwiseSum is numpy's summation of a contiguous float64 array
-// (numpy/core/src/umath/loops_utils.h, pairwise_sum): blocks of at most 128
-// values are summed with eight interleaved accumulators, larger arrays are
-// split in two at a multiple of 8. It is numpy's np.sum for arrays shorter
-// than its 8192-element buffer.
+// numpy's pairwise-summation block (numpy/core/src/umath/loops_utils.h,
+// PW_BLOCKSIZE) and the ufunc buffer over which a reduction of a long array
+// is split (NPY_BUFSIZE).
+const (
+	pwBlock  = 128
+	npBufLen = 8192
+)
+
+// PairwiseSum returns the sum of x exactly as numpy 1.24's np.sum (and so
+// np.mean, Σ/n) computes it for a contiguous float64 array: the array is
+// reduced in buffers of 8,192 values, added in order, and each buffer is
+// summed by numpy's pairwise_sum (eight running accumulators over blocks of
+// at most 128 values, halves otherwise, split at a multiple of 8). SHANGRLA's
+// margins and kelly_optimal's root depend on this exact rounding.
+func PairwiseSum(x []float64) float64 {
+	s := 0.0
+	for len(x) > 0 {
+		n := min(len(x), npBufLen)
+		s += pairwiseSum(x[:n])
+		x = x[n:]
+	}
+	return s
+}
+
+// pairwiseSum is numpy's pairwise_sum of one buffer.
 func pairwiseSum(a []float64) float64 {
 	n := len(a)
 	switch {
@@ -23,7 +43,7 @@ func pairwiseSum(a []float64) float64 {
 			res += v
 		}
 		return res
-	case n <= 128:
+	case n <= pwBlock:
 		var r [8]float64
 		copy(r[:], a[:8])
 		i := 8
