@@ -299,15 +299,33 @@ func Reconcile(m *Manifest, cards *Cards, t *Tally, res *Results) []Inconsistenc
 
 func duplicates(cards *Cards) []Inconsistency {
 	var out []Inconsistency
-	for _, id := range repeated(cards, func(c *Card) string { return c.ID }) {
+	ids := repeated(cards, func(c *Card) string { return c.ID })
+	for _, id := range ids {
 		out = append(out, Inconsistency{Kind: DuplicateID, ID: id.value, Expected: 1, Found: id.count,
 			Cause: "several CVRs share this card ID: a card scanned twice, a file exported twice, or IDs made ambiguous by redaction"})
 	}
-	for _, id := range repeated(cards, func(c *Card) string { return c.ImprintedID }) {
+	imprinted := ids
+	// Exports whose imprinted ID is the card ID on every card (Dominion's
+	// usual case) need no second pass over millions of cards.
+	if !imprintedIsID(cards) {
+		imprinted = repeated(cards, func(c *Card) string { return c.ImprintedID })
+	}
+	for _, id := range imprinted {
 		out = append(out, Inconsistency{Kind: DuplicateImprintedID, ID: id.value, Expected: 1, Found: id.count,
 			Cause: "several CVRs share this imprinted ID: a card rescanned, or imprinting restarted its numbering"})
 	}
 	return out
+}
+
+// imprintedIsID reports whether every real card's imprinted ID equals its
+// card ID.
+func imprintedIsID(cards *Cards) bool {
+	for i := range cards.Len() {
+		if c := cards.Card(i); !c.Phantom && c.ImprintedID != c.ID {
+			return false
+		}
+	}
+	return true
 }
 
 type repeatedValue struct {

@@ -164,3 +164,25 @@ func TestDominionJSONBadManifest(t *testing.T) {
 	assert.Contains(t, err.Error(), "cvr: ContestManifest.json: ")
 	assert.Contains(t, err.Error(), "Id")
 }
+
+// When every imprinted ID is the card ID, the imprinted-ID check reuses the
+// card-ID check and reports the same duplicates under both kinds.
+func TestDuplicatesImprintedIsID(t *testing.T) {
+	var s Cards
+	for _, id := range []string{"1-1-1", "1-1-2", "1-1-1"} {
+		c := Card{ID: id, ImprintedID: id}
+		s.Append(&c)
+	}
+	got := duplicates(&s)
+	require.Len(t, got, 2)
+	assert.Equal(t, DuplicateID, got[0].Kind)
+	assert.Equal(t, DuplicateImprintedID, got[1].Kind)
+	assert.Equal(t, "1-1-1", got[1].ID)
+	assert.Equal(t, int64(2), got[1].Found)
+	// One card with another imprinted ID takes the full second pass.
+	c := Card{ID: "1-1-3", ImprintedID: "1-1-2"}
+	s.Append(&c)
+	got = duplicates(&s)
+	require.Len(t, got, 3)
+	assert.Equal(t, "1-1-2", got[2].ID)
+}
