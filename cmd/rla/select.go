@@ -63,6 +63,22 @@ func checkSeed(fs *flag.FlagSet, seed string, digits bool) error {
 	return nil
 }
 
+// parseSelect parses a selection's flags: no positional arguments, the
+// named flags required, and the seed (read after parsing) checked.
+func parseSelect(fs *flag.FlagSet, args []string, seed *string, digits *bool, required ...string) error {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noPositional(pos); err != nil {
+		return err
+	}
+	if err := requireFlags(fs, required...); err != nil {
+		return err
+	}
+	return checkSeed(fs, *seed, *digits)
+}
+
 func noPositional(pos []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("unexpected argument %q (see --help)", pos[0])
@@ -78,17 +94,7 @@ func selectRivest(e *env, args []string) error {
 	count := fs.Int("count", 0, "number of picks to print (after the skipped ones)")
 	skip := fs.Int("skip", 0, "picks already made in earlier rounds, generated but not printed")
 	replace := fs.Bool("replace", false, "sample with replacement")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noPositional(pos); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "max", "count"); err != nil {
-		return err
-	}
-	if err := checkSeed(fs, *seed, *digits); err != nil {
+	if err := parseSelect(fs, args, seed, digits, "max", "count"); err != nil {
 		return err
 	}
 	if *count < 0 || *skip < 0 {
@@ -107,17 +113,7 @@ func selectCryptorandom(e *env, args []string) error {
 	n := fs.Int64("population", 0, "population size: items are 1..N")
 	k := fs.Int64("count", 0, "number of draws")
 	replace := fs.Bool("replace", false, "sample with replacement")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noPositional(pos); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "population", "count"); err != nil {
-		return err
-	}
-	if err := checkSeed(fs, *seed, *digits); err != nil {
+	if err := parseSelect(fs, args, seed, digits, "population", "count"); err != nil {
 		return err
 	}
 	picks, err := sample.SampleByIndex(sample.NewSHA256(*seed), *n, *k, *replace)
@@ -155,17 +151,7 @@ func selectConsistent(e *env, args []string) error {
 	already := fs.Int("already", 0, "draws made in earlier rounds: print draws M+1..M+K")
 	replace := fs.Bool("replace", false, "sample with replacement (as Arlo's ballot polling does)")
 	format := fs.String("format", "csv", "output format: csv or json")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noPositional(pos); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "manifest", "count"); err != nil {
-		return err
-	}
-	if err := checkSeed(fs, *seed, *digits); err != nil {
+	if err := parseSelect(fs, args, seed, digits, "manifest", "count"); err != nil {
 		return err
 	}
 	if *format != "csv" && *format != "json" {
