@@ -319,3 +319,12 @@ func DecodeText(b []byte) (string, error) {
 	}
 	return decodeWindows1252(b), nil
 }
+
+// Key returns the key on which a batch named (jurisdiction, tabulator,
+// batch) elsewhere (a CVR, a batch tally) is matched to this manifest's
+// batches: jurisdiction and tabulator count only when the manifest has
+// those columns, and numeric names are compared without leading zeros. Two
+// batches match when their keys are equal.
+func (m *Manifest) Key(jurisdiction, tabulator, batch string) BatchKey {
+	return manifestKey(m, jurisdiction, tabulator, batch)
+}

@@ -41,6 +41,10 @@ type InitOptions struct {
 	// RAIRE maps a ranked-choice contest's name to the file of RAIRE
 	// assertions (RAIRE's JSON output) that imply its winner.
 	RAIRE map[string]string
+	// BatchResults is a CSV of reported counts by batch (batch, contest,
+	// choice, votes; see readBatchTallies): every batch's for a batch
+	// comparison audit, the pooled batches' for a hybrid audit.
+	BatchResults string
 }
 
 // ErrInconsistent is returned by Init when reconciliation finds
@@ -64,8 +68,15 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	if o.Manifest == "" || o.Results == "" {
 		return nil, nil, errors.New("rla: a manifest and reported results are needed")
 	}
-	if cfg.Method == Comparison && len(o.CVRs) == 0 {
-		return nil, nil, errors.New("rla: a comparison audit needs the CVRs")
+	switch {
+	case cfg.Method.cardLevel() && len(o.CVRs) == 0:
+		return nil, nil, fmt.Errorf("rla: a %s audit needs the CVRs", cfg.Method)
+	case (cfg.Method == Hybrid || cfg.Method == Batch) && o.BatchResults == "":
+		return nil, nil, fmt.Errorf("rla: a %s audit needs the reported counts by batch (batch results)", cfg.Method)
+	case cfg.Method != Hybrid && cfg.Method != Batch && o.BatchResults != "":
+		return nil, nil, fmt.Errorf("rla: batch results are for hybrid and batch audits, not %s audits", cfg.Method)
+	case cfg.Method == Batch && len(o.CVRs) > 0:
+		return nil, nil, errors.New("rla: a batch comparison audit works from the batch results; give no CVRs")
 	}
 	if entries, err := os.ReadDir(logDir(dir)); err == nil && len(entries) > 0 {
 		return reinit(dir, o)
@@ -97,6 +108,9 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	if err == nil {
 		err = add("results", 0, o.Results)
 	}
+	if err == nil && o.BatchResults != "" {
+		err = add("batch-results", 0, o.BatchResults)
+	}
 	contestNames := make([]string, 0, len(o.RAIRE))
 	for name := range o.RAIRE {
 		contestNames = append(contestNames, name)
@@ -115,7 +129,7 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 		os.RemoveAll(filepath.Join(dir, "inputs"))
 		return nil, nil, err
 	}
-	d, err := loadCommitted(dir, inputs, o.Format)
+	d, err := loadCommitted(dir, inputs, o.Format, cfg)
 	if err == nil {
 		// Reconcile before the phantoms are added: they are what
 		// reconciliation finds missing.
@@ -136,7 +150,7 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	c := commitData{
 		Config: cfg, Inputs: inputs, Format: d.Format,
 		ManifestBatches: len(d.Manifest.Batches), ManifestCards: d.Manifest.Cards(),
-		CVRs: d.Cards.Len() - d.Phantoms, Phantoms: d.Phantoms,
+		CVRs: d.cvrCount(), Phantoms: d.Phantoms, Pooled: len(d.poolOf),
 		Inconsistencies: incons,
 	}
 	for _, ct := range contests {
@@ -177,6 +191,9 @@ func reinit(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	given = append(given, o.Manifest)
 	given = append(given, o.CVRs...)
 	given = append(given, o.Results)
+	if o.BatchResults != "" {
+		given = append(given, o.BatchResults)
+	}
 	for _, p := range given {
 		if err := sameAsCommitted(p, a.st.commit.Inputs); err != nil {
 			return a, incons, err
@@ -212,16 +229,33 @@ func sameAsCommitted(p string, committed []InputFile) error {
 	return nil
 }
 
-// loadCommitted reads the committed copies of the inputs.
-func loadCommitted(dir string, inputs []InputFile, format string) (*Data, error) {
+// loadCommitted reads the committed copies of the inputs. In a hybrid
+// audit the batches with reported counts become pools.
+func loadCommitted(dir string, inputs []InputFile, format string, cfg Config) (*Data, error) {
 	manifests := inputPaths(dir, inputs, "manifest")
 	results := inputPaths(dir, inputs, "results")
-	if len(manifests) != 1 || len(results) != 1 {
-		return nil, fmt.Errorf("rla: the commitment must hold one manifest and one results file")
+	batchResults := inputPaths(dir, inputs, "batch-results")
+	if len(manifests) != 1 || len(results) != 1 || len(batchResults) > 1 {
+		return nil, fmt.Errorf("rla: the commitment must hold one manifest, one results file and at most one batch results file")
 	}
-	d, err := loadData(manifests[0], inputPaths(dir, inputs, "cvr"), format, results[0])
+	d, err := loadData(manifests[0], inputPaths(dir, inputs, "cvr"), format, results[0], append(batchResults, "")[0])
 	if err != nil {
 		return nil, err
+	}
+	switch cfg.Method {
+	case Hybrid:
+		if err := d.setPools(); err != nil {
+			return nil, err
+		}
+	case Comparison:
+		// A comparison audit has no pools: cards the manifest marks as
+		// without CVRs are missing CVRs like any other, reconciled as such
+		// and audited as phantoms, never left out of the population.
+		for i := range d.Manifest.Batches {
+			if d.Manifest.Batches[i].CVRs == cvr.CVRNo {
+				d.Manifest.Batches[i].CVRs = cvr.CVRUnknown
+			}
+		}
 	}
 	return d, d.loadRAIRE(dir, inputs)
 }
@@ -230,7 +264,7 @@ func loadCommitted(dir string, inputs []InputFile, format string) (*Data, error)
 // phantoms are added (with every contest under audit), and then the
 // contests are built.
 func prepare(d *Data, cfg Config) ([]*contest, error) {
-	if cfg.Method == Comparison {
+	if cfg.Method.cardLevel() {
 		// The contests are built twice: first to know which are audited,
 		// then with the phantoms counted in their cards.
 		contests, err := buildContests(d, cfg)
@@ -238,6 +272,7 @@ func prepare(d *Data, cfg Config) ([]*contest, error) {
 			return nil, err
 		}
 		d.addPhantoms(contests)
+		d.addPooledCards()
 	}
 	return buildContests(d, cfg)
 }
@@ -264,7 +299,7 @@ func Open(dir string) (*Audit, error) {
 			return nil, err
 		}
 	}
-	d, err := loadCommitted(dir, st.commit.Inputs, st.commit.Format)
+	d, err := loadCommitted(dir, st.commit.Inputs, st.commit.Format, st.commit.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +308,7 @@ func Open(dir string) (*Audit, error) {
 		return nil, err
 	}
 	a := &Audit{Dir: dir, log: l, st: st, data: d, contests: contests}
-	if st.seed != nil && st.commit.Config.Method == Comparison {
+	if st.seed != nil && st.commit.Config.Method.cardLevel() {
 		a.nums = sample.SampleNumbers(st.seed.Seed, d.Cards.Len())
 	}
 	return a, nil

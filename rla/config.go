@@ -3,6 +3,7 @@ package rla
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -16,7 +17,19 @@ const (
 	// Polling is a ballot-polling audit: sampled cards are interpreted by
 	// hand and the votes themselves measure the risk; no CVRs are needed.
 	Polling Method = "polling"
+	// Hybrid is a ballot-level comparison audit in which some batches have
+	// no CVRs, only reported counts: each is an ONEAudit pool (Stark 2023)
+	// whose mean stands for its cards' CVRs.
+	Hybrid Method = "hybrid"
+	// Batch is a batch comparison audit: whole batches are drawn (with
+	// probability proportional to their cards), counted by hand and
+	// compared with their reported counts.
+	Batch Method = "batch"
 )
+
+// cardLevel reports whether the method compares sampled cards with their
+// CVRs (or pool means): comparison and hybrid audits.
+func (m Method) cardLevel() bool { return m == Comparison || m == Hybrid }
 
 // Config holds the choices made when an audit is set up, recorded in the
 // commitment and fixed from then on.
@@ -24,7 +37,7 @@ type Config struct {
 	// RiskLimit is the largest chance the audit may confirm a wrong
 	// outcome; California uses 0.05 (Elections Code 15367).
 	RiskLimit float64 `json:"risk_limit"`
-	// Method is comparison (the default) or polling.
+	// Method is comparison (the default), polling, hybrid or batch.
 	Method Method `json:"method"`
 	// Contests names the contests under audit; empty means every contest,
 	// as California requires.
@@ -64,8 +77,8 @@ func (c Config) withDefaults() (Config, error) {
 	switch {
 	case !(c.RiskLimit > 0 && c.RiskLimit < 1):
 		return c, bad("risk limit", c.RiskLimit)
-	case c.Method != Comparison && c.Method != Polling:
-		return c, fmt.Errorf("rla: unknown audit method %q (comparison or polling)", c.Method)
+	case !slices.Contains([]Method{Comparison, Polling, Hybrid, Batch}, c.Method):
+		return c, fmt.Errorf("rla: unknown audit method %q (comparison, polling, hybrid or batch)", c.Method)
 	case !(c.MaxFraction > 0 && c.MaxFraction <= 1):
 		return c, fmt.Errorf("rla: max fraction %v outside (0, 1]", c.MaxFraction)
 	case !(c.ErrorRate1 >= 0 && c.ErrorRate1 < 1) || !(c.ErrorRate2 >= 0 && c.ErrorRate2 < 1) || math.IsNaN(c.ErrorRate1+c.ErrorRate2):

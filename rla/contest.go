@@ -183,14 +183,15 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Method == Polling {
-		// Polling samples the whole manifest, so margins are diluted over
-		// all its cards.
+	if cfg.Method == Polling || cfg.Method == Batch {
+		// Polling and batch audits sample the whole manifest, so margins
+		// are diluted over all its cards.
 		c.Cards = d.Manifest.Cards()
 	} else {
 		// The tally counts the CVRs that hold the contest (it is made
-		// before the phantoms are added); every phantom may hold it too.
-		c.Cards = d.Tally.Contests[ci].Cards + int64(d.Phantoms)
+		// before the phantoms are added); every phantom may hold it too,
+		// and every card of a pool that reports it.
+		c.Cards = d.Tally.Contests[ci].Cards + int64(d.Phantoms) + d.pooledCards(ci)
 	}
 	if c.Cards == 0 {
 		return nil, fmt.Errorf("rla: contest %q is on no card", ec.Name)
@@ -207,12 +208,19 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 			return nil, fmt.Errorf("rla: contest %q: assertion %q has margin %s <= 0 on the reported results", ec.Name, a.Name, exact.RatString())
 		}
 		c.minMargin = min(c.minMargin, v)
-		if cfg.Method == Comparison {
-			comp, err := margin.NewComparison(a, v, true)
+		if cfg.Method != Polling {
+			// Card-level audits use card-style data; a batch's overstatement
+			// is over all its cards.
+			comp, err := margin.NewComparison(a, v, cfg.Method.cardLevel())
 			if err != nil {
 				return nil, fmt.Errorf("rla: contest %q: %w", ec.Name, err)
 			}
 			c.comparisons = append(c.comparisons, comp)
+		}
+	}
+	if cfg.Method == Hybrid {
+		if err := c.setPoolMeans(d); err != nil {
+			return nil, err
 		}
 	}
 	return c, nil
@@ -229,7 +237,7 @@ func buildIRVContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*
 	if len(raire) == 0 {
 		return nil, fmt.Errorf("rla: contest %q is ranked-choice: give RAIRE's assertions for it (--raire %q=FILE), or leave it out with --contests", ec.Name, ec.Name)
 	}
-	if cfg.Method != Comparison {
+	if !cfg.Method.cardLevel() {
 		return nil, fmt.Errorf("rla: contest %q is ranked-choice: rla audits RAIRE assertions by ballot-level comparison only", ec.Name)
 	}
 	irv, err := d.Tally.IRV(ci)

@@ -47,6 +47,14 @@ func synthElection(t testing.TB, dir string, cfg cvr.SynthConfig) (*cvr.Synth, I
 // the synthetic election's paper cards, and returns the file's path.
 func interpret(t testing.TB, s *cvr.Synth, a *Audit, draws []DrawRecord, path string) string {
 	t.Helper()
+	return interpretMapped(t, s, a, draws, path, nil)
+}
+
+// interpretMapped is interpret for audits whose card ids are not all the
+// synthetic election's: ids maps an audit's card id (a pooled card's
+// batch#position) to the synthetic card's.
+func interpretMapped(t testing.TB, s *cvr.Synth, a *Audit, draws []DrawRecord, path string, ids map[string]string) string {
+	t.Helper()
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	w.Write([]string{"card_id", "contest", "selections", "found"})
@@ -55,7 +63,11 @@ func interpret(t testing.TB, s *cvr.Synth, a *Audit, draws []DrawRecord, path st
 		if d.Phantom {
 			continue
 		}
-		paper, err := s.Paper(d.CardID)
+		id := d.CardID
+		if mapped, ok := ids[id]; ok {
+			id = mapped
+		}
+		paper, err := s.Paper(id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/rlakit/rlakit/cvr"
 	"github.com/rlakit/rlakit/margin"
@@ -163,10 +162,19 @@ type Data struct {
 	Format   string
 	// RAIRE holds the RAIRE assertions of ranked-choice contests.
 	RAIRE map[cvr.ContestIndex][]margin.RAIREAssertion
+	// BatchTallies are the reported counts by batch (--batch-results): every
+	// batch's in a batch comparison audit, the pools' in a hybrid audit.
+	BatchTallies batchTallies
+	// Pools are a hybrid audit's ONEAudit pools; their cards follow the
+	// phantoms in Cards, from poolStart on, poolOf giving each one's pool.
+	Pools     []*pool
+	poolStart int
+	poolOf    []int32
 }
 
-// loadData reads committed (or to-be-committed) inputs.
-func loadData(manifest string, cvrs []string, format string, results string) (*Data, error) {
+// loadData reads committed (or to-be-committed) inputs; batchResults may
+// be "".
+func loadData(manifest string, cvrs []string, format string, results, batchResults string) (*Data, error) {
 	d := &Data{Election: &cvr.Election{}}
 	var err error
 	if d.Manifest, err = cvr.ReadManifestFile(manifest); err != nil {
@@ -210,6 +218,15 @@ func loadData(manifest string, cvrs []string, format string, results string) (*D
 	if d.Tally, err = cvr.Tabulate(d.Election, d.Cards.All()); err != nil {
 		return nil, err
 	}
+	if batchResults != "" {
+		raw, err := os.ReadFile(batchResults)
+		if err != nil {
+			return nil, fmt.Errorf("rla: batch results: %w", err)
+		}
+		if d.BatchTallies, err = readBatchTallies(raw, filepath.Base(batchResults), d.Manifest, d.Election); err != nil {
+			return nil, err
+		}
+	}
 	return d, nil
 }
 
@@ -227,14 +244,12 @@ func (d *Data) addPhantoms(contests []*contest) {
 	d.Phantoms = len(ph)
 }
 
+// cvrCount is the number of cards with their own CVRs.
+func (d *Data) cvrCount() int { return d.Cards.Len() - d.Phantoms - len(d.poolOf) }
+
 // contestByName finds a contest by name or ID, ignoring case.
 func (d *Data) contestByName(name string) (cvr.ContestIndex, bool) {
-	for i, c := range d.Election.Contests {
-		if strings.EqualFold(c.Name, name) || strings.EqualFold(c.ID, name) {
-			return cvr.ContestIndex(i), true
-		}
-	}
-	return 0, false
+	return contestIndex(d.Election, name)
 }
 
 // reconcile finds the inconsistencies among the manifest, the CVRs and the
@@ -242,11 +257,13 @@ func (d *Data) contestByName(name string) (cvr.ContestIndex, bool) {
 // results can be checked against the manifest: no contest can have more
 // votes than its vote-for times the manifest's cards.
 func (d *Data) reconcile() []cvr.Inconsistency {
-	if d.Cards.Len() > 0 {
-		if in := cvr.Reconcile(d.Manifest, d.Cards, d.Tally, d.Results); in != nil {
-			return in
-		}
-		return []cvr.Inconsistency{}
+	if d.Cards.Len() > 0 || len(d.Pools) > 0 {
+		// A hybrid audit's results hold the pools' votes too.
+		in := cvr.Reconcile(d.Manifest, d.Cards, d.pooledTally(), d.Results)
+		return append(append([]cvr.Inconsistency{}, in...), d.poolInconsistencies()...)
+	}
+	if d.BatchTallies != nil {
+		return d.reconcileBatches()
 	}
 	out := []cvr.Inconsistency{}
 	cards := d.Manifest.Cards()

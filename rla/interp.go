@@ -89,9 +89,8 @@ func readInterpretations(r io.Reader, name string) ([]Interpretation, error) {
 		default:
 			return nil, bad(line, "field \"found\" is %q; write yes or no", cell("found"))
 		}
-		if it.Found && it.Contest == "" {
-			return nil, bad(line, "field \"contest\" is empty")
-		}
+		// found=yes with no contest says the card was found and holds none
+		// of the contests: what a pooled card's board may report.
 		it.Selections = []string{}
 		if s := cell("selections"); s != "" {
 			for _, x := range strings.Split(s, ";") {
@@ -120,20 +119,36 @@ func (a *Audit) Record(path, by string) (*Status, error) {
 		return nil, fmt.Errorf("rla: %w", err)
 	}
 	name := filepath.Base(path)
-	rows, err := readInterpretations(bytes.NewReader(raw), name)
-	if err != nil {
-		return nil, err
+	rec := recordData{File: name, SHA256: sha256Hex(raw), Rows: []Interpretation{}}
+	if a.Config().Method == Batch {
+		if !isBatchCountFile(raw) {
+			return nil, fmt.Errorf("rla: %s: %w: a batch comparison audit records hand counts of batches (batch,contest,choice,votes)", name, ErrBatchTally)
+		}
+		if rec.Batches, err = a.readBatchCounts(raw, name); err != nil {
+			return nil, err
+		}
+	} else {
+		if rec.Rows, err = readInterpretations(bytes.NewReader(raw), name); err != nil {
+			return nil, err
+		}
+		if err := a.checkInterpretations(rec.Rows, name); err != nil {
+			return nil, err
+		}
 	}
-	if err := a.checkInterpretations(rows, name); err != nil {
-		return nil, err
-	}
-	rec := recordData{File: name, SHA256: sha256Hex(raw), Rows: rows}
 	e, err := a.log.Append(kindRecord, by, rec)
 	if err != nil {
 		return nil, err
 	}
 	a.st.records = append(a.st.records, recordEntry{e, rec})
 	return a.recordStatus(by)
+}
+
+// checkRecord checks a recorded entry's interpretations or batch counts.
+func (a *Audit) checkRecord(rec recordData) error {
+	if err := a.checkBatchCounts(rec.Batches, rec.File); err != nil {
+		return err
+	}
+	return a.checkInterpretations(rec.Rows, rec.File)
 }
 
 // checkInterpretations checks that every row names a drawn card, one of
@@ -152,7 +167,7 @@ func (a *Audit) checkInterpretations(rows []Interpretation, name string) error {
 		if d.Phantom {
 			return bad("card %q is a phantom (the manifest has it, the CVRs do not); it needs no interpretation", r.CardID)
 		}
-		if !r.Found && r.Contest == "" {
+		if r.Contest == "" {
 			continue
 		}
 		c := a.contestByName(r.Contest)
@@ -337,11 +352,17 @@ func sameReading(x, y *cardReading) bool {
 	return true
 }
 
-// mvrVotes builds the manual interpretation of a card as votes.
-func (a *Audit) mvrVotes(cr *cardReading) cvr.Votes {
+// mvrVotes builds the manual interpretation of a card as votes. With
+// absentIsBlank (a pooled card, whose contests the audit board finds on the
+// card) a contest not read counts as on the card with no vote.
+func (a *Audit) mvrVotes(cr *cardReading, absentIsBlank bool) cvr.Votes {
 	var v cvr.Votes
 	for _, c := range a.contests {
 		sel, ok := cr.contests[c.index]
+		if !ok && absentIsBlank {
+			v.Begin(c.index, cvr.Undervote)
+			continue
+		}
 		if !ok || slices.Contains(sel, Undetermined) {
 			// Without the contest a comparison counts the card's MVR as 0:
 			// the worst case, which an undetermined intent must get.

@@ -38,7 +38,7 @@ func TestIRVContest(t *testing.T) {
 	cfg.Errors = cvr.SplitSynthErrors(0.002)
 	s, o := synthElection(t, work, cfg)
 	// RAIRE's assertions for the ranked contest, from the CVRs' count.
-	d, err := loadData(o.Manifest, o.CVRs, "", o.Results)
+	d, err := loadData(o.Manifest, o.CVRs, "", o.Results, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,12 +109,12 @@ func (a *Audit) sequence(k int) (seq []int, drawn int) {
 			seq = append(seq, card)
 		}
 	}
-	if a.Config().Method == Comparison {
+	if a.Config().Method.cardLevel() {
 		slices.SortFunc(seq, func(x, y int) int { return cmp.Or(a.nums[x].Compare(a.nums[y]), cmp.Compare(x, y)) })
 	}
 	drawn = len(seq)
 	if c.Opportunistic {
-		if a.Config().Method == Comparison {
+		if a.Config().Method.cardLevel() {
 			seq = a.gapFree(c, seq)
 		}
 		return seq, drawn
@@ -163,6 +163,10 @@ func (a *Audit) gapFree(c *contest, seq []int) []int {
 // measure computes every contest's status from the recorded readings.
 func (a *Audit) measure() ([]*contestMeasure, error) {
 	readings, _ := a.readings()
+	var counts map[int]*batchTally
+	if a.Config().Method == Batch {
+		counts, _ = a.batchReadings()
+	}
 	byCard := map[int]string{}
 	for _, d := range a.drawnRecords() {
 		byCard[d.Card] = d.CardID
@@ -180,58 +184,18 @@ func (a *Audit) measure() ([]*contestMeasure, error) {
 			}
 			continue
 		}
-		seq, drawn := a.sequence(k)
-		m.CardsDrawn = drawn
-		complete := true
+		var complete bool
 		var pairs []margin.Pair
-		for _, card := range seq {
-			var p margin.Pair
-			if a.Config().Method == Comparison {
-				cv := a.data.Cards.Card(card)
-				p.CVR, p.Phantom = cv.Votes, cv.Phantom
+		var err error
+		if a.Config().Method == Batch {
+			if complete, err = a.measureBatch(k, m, counts); err != nil {
+				return nil, err
 			}
-			if !p.Phantom {
-				r := readings[byCard[card]]
-				if r == nil || (r.found && a.Config().Method == Comparison && !hasContest(r, c.index)) {
-					complete = false
-					break
-				}
-				p.NotFound = !r.found
-				p.MVR = a.mvrVotes(r)
-			}
-			pairs = append(pairs, p)
-		}
-		m.CardsExamined = len(pairs)
-		for i, as := range c.assertions {
-			m.classes[i] = map[margin.Discrepancy]int{}
-			var test = a.pollingTest(c, i)
-			if a.Config().Method == Comparison {
-				test = a.comparisonTest(c, i)
-			}
-			st, err := test.Start()
+		} else {
+			complete, pairs, err = a.measureCards(k, m, readings, byCard)
 			if err != nil {
 				return nil, err
 			}
-			for j, p := range pairs {
-				var x float64
-				if a.Config().Method == Comparison {
-					v, class, err := c.comparisons[i].Assort(&p)
-					if err != nil {
-						return nil, fmt.Errorf("rla: contest %q: %w", c.Name, err)
-					}
-					x = v
-					m.classes[i][class]++
-				} else if p.NotFound || undetermined(readings[byCard[seq[j]]], c.index) {
-					x = 0 // a missing card or undetermined intent counts against the winner
-				} else {
-					x = as.Assort(p.MVR)
-				}
-				if err := st.Add(x); err != nil {
-					return nil, fmt.Errorf("rla: contest %q, assertion %q: %w", c.Name, as.Name, err)
-				}
-				m.values[i] = append(m.values[i], x)
-			}
-			m.Assertions[as.Name] = st.P()
 		}
 		m.Risk = 0
 		for _, p := range m.Assertions {
@@ -248,7 +212,7 @@ func (a *Audit) measure() ([]*contestMeasure, error) {
 			m.State = StateInProgress // measured, never escalated
 		case a.handCountCalled(c.Name):
 			m.State = StateFullHandCount
-		case complete && len(seq) > 0:
+		case complete:
 			m.State = StateEscalate
 		default:
 			m.State = StateInProgress
@@ -258,6 +222,73 @@ func (a *Audit) measure() ([]*contestMeasure, error) {
 		}
 	}
 	return out, nil
+}
+
+// measureCards measures contest k of a card-level or polling audit from
+// the readings of its sampled cards; complete reports that every card of
+// its sequence is read.
+func (a *Audit) measureCards(k int, m *contestMeasure, readings map[string]*cardReading, byCard map[int]string) (complete bool, pairs []margin.Pair, err error) {
+	c := a.contests[k]
+	cardLevel := a.Config().Method.cardLevel()
+	seq, drawn := a.sequence(k)
+	m.CardsDrawn = drawn
+	complete = true
+	for _, card := range seq {
+		var p margin.Pair
+		if cardLevel {
+			cv := a.data.Cards.Card(card)
+			p.CVR, p.Phantom = cv.Votes, cv.Phantom
+			if pl := a.data.cardPool(card); pl != nil {
+				p.Pool = pl.Name
+			}
+		}
+		if !p.Phantom {
+			r := readings[byCard[card]]
+			// A card with its own CVR must be read in every contest its CVR
+			// holds; a pooled card's board reads what the card holds, a
+			// contest not read being one the card lacks.
+			if r == nil || (r.found && cardLevel && p.Pool == "" && !hasContest(r, c.index)) {
+				complete = false
+				break
+			}
+			p.NotFound = !r.found
+			p.MVR = a.mvrVotes(r, p.Pool != "")
+		}
+		pairs = append(pairs, p)
+	}
+	m.CardsExamined = len(pairs)
+	for i, as := range c.assertions {
+		m.classes[i] = map[margin.Discrepancy]int{}
+		var test = a.pollingTest(c, i)
+		if cardLevel {
+			test = a.comparisonTest(c, i)
+		}
+		st, err := test.Start()
+		if err != nil {
+			return false, nil, err
+		}
+		for j, p := range pairs {
+			var x float64
+			if cardLevel {
+				v, class, err := c.comparisons[i].Assort(&p)
+				if err != nil {
+					return false, nil, fmt.Errorf("rla: contest %q: %w", c.Name, err)
+				}
+				x = v
+				m.classes[i][class]++
+			} else if p.NotFound || undetermined(readings[byCard[seq[j]]], c.index) {
+				x = 0 // a missing card or undetermined intent counts against the winner
+			} else {
+				x = as.Assort(p.MVR)
+			}
+			if err := st.Add(x); err != nil {
+				return false, nil, fmt.Errorf("rla: contest %q, assertion %q: %w", c.Name, as.Name, err)
+			}
+			m.values[i] = append(m.values[i], x)
+		}
+		m.Assertions[as.Name] = st.P()
+	}
+	return complete && len(seq) > 0, pairs, nil
 }
 
 func undetermined(r *cardReading, ci cvr.ContestIndex) bool {
@@ -273,10 +304,13 @@ func hasContest(r *cardReading, ci cvr.ContestIndex) bool {
 // cardDiscrepancy.
 func (a *Audit) countDiscrepancies(c *contest, pairs []margin.Pair) Discrepancies {
 	var d Discrepancies
-	if a.Config().Method != Comparison {
+	if !a.Config().Method.cardLevel() {
 		return d
 	}
 	for i := range pairs {
+		if pairs[i].Pool != "" {
+			continue // a pooled card has no CVR, so no discrepancy class
+		}
 		switch cardDiscrepancy(c, &pairs[i]) {
 		case margin.O2:
 			d.O2++
@@ -343,6 +377,11 @@ func (a *Audit) Status() (*Status, error) {
 	}
 	readings, conflicts := a.readings()
 	s.Conflicts = conflicts
+	if a.Config().Method == Batch {
+		counts, conflicts := a.batchReadings()
+		s.Conflicts, s.Awaiting = conflicts, a.batchesAwaiting(counts)
+		return s, nil
+	}
 	for _, d := range a.drawnRecords() {
 		if !d.Phantom && readings[d.CardID] == nil {
 			s.Awaiting = append(s.Awaiting, d.CardID)

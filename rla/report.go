@@ -98,12 +98,19 @@ type CardContest struct {
 // board read and, in a comparison audit, its CVR and discrepancies.
 type ExaminedCard struct {
 	DrawRecord
-	Found         bool                `json:"found"`
-	Interpreted   bool                `json:"interpreted"`
-	Reading       map[string][]string `json:"reading,omitempty"`
-	CVR           map[string][]string `json:"cvr,omitempty"`
-	Discrepancies map[string]string   `json:"discrepancies,omitempty"`
-	By            []string            `json:"entered_by,omitempty"`
+	Found       bool                `json:"found"`
+	Interpreted bool                `json:"interpreted"`
+	Reading     map[string][]string `json:"reading,omitempty"`
+	CVR         map[string][]string `json:"cvr,omitempty"`
+	// Pool names a hybrid audit's pooled batch when the card has no CVR of
+	// its own.
+	Pool string `json:"pool,omitempty"`
+	// Reported and Counted are a batch comparison audit's reported and
+	// hand-counted votes of the drawn batch, by contest and choice.
+	Reported      map[string]map[string]int64 `json:"reported_counts,omitempty"`
+	Counted       map[string]map[string]int64 `json:"counted,omitempty"`
+	Discrepancies map[string]string           `json:"discrepancies,omitempty"`
+	By            []string                    `json:"entered_by,omitempty"`
 }
 
 // LogLine summarises one log entry.
@@ -143,11 +150,21 @@ func (a *Audit) Report() (*Report, error) {
 		Discrepancies:   discrepancyClasses,
 	}
 	r.Manifest.Batches, r.Manifest.Cards = a.st.commit.ManifestBatches, a.st.commit.ManifestCards
-	if cfg.Method == Comparison {
+	switch cfg.Method {
+	case Comparison, Hybrid:
 		r.AuditType = "ballot-level comparison audit (2 CCR 20119)"
 		r.Selection = "Consistent sampling with card-style data (Stark's SHANGRLA): every card, in the order of the CVR export followed by the phantoms, gets a sample number, the SHA-256 of the seed, a comma and as many zero bytes as its position; cards are taken in increasing order of sample number while a contest on them still needs cards. Later rounds extend the earlier sample."
 		r.RiskFunction = "ALPHA supermartingale with SHANGRLA's optimal comparison bet (Stark 2023), sampling without replacement, on the overstatement assorters of each contest's assertions (Stark 2020)."
-	} else {
+		if cfg.Method == Hybrid {
+			r.AuditType = "hybrid audit: ballot-level comparison where cards have CVRs, with the batches that have only reported counts as pools (ONEAudit, Stark 2023)"
+			r.Selection = strings.Replace(r.Selection, "followed by the phantoms", "followed by the phantoms and then the cards of each pooled batch", 1)
+			r.RiskFunction += " A pooled card's CVR is replaced by its pool's mean assorter value, computed from the batch's reported counts."
+		}
+	case Batch:
+		r.AuditType = "batch comparison audit: drawn batches are counted by hand and compared with their reported counts"
+		r.Selection = "Rivest's sampler (sampler.py): draw k is the SHA-256 of the seed, a comma and k, as an integer modulo the manifest's cards, plus 1; the card at that position of the manifest is drawn and its whole batch is counted. Draws are with replacement, so a batch is drawn with probability proportional to its cards and may be drawn more than once; each draw counts once in the risk."
+		r.RiskFunction = "ALPHA supermartingale with SHANGRLA's optimal comparison bet (Stark 2023), sampling with replacement, on the batch-level overstatement assorters of each contest's assertions (Stark 2020): each drawn batch's overstatement per card."
+	default:
 		r.AuditType = "ballot polling audit (2 CCR 20118)"
 		r.Selection = "Consistent sampling with ticket numbers (Rivest's consistent_sampler as Arlo uses it): each card of the manifest gets a ticket from the SHA-256 of the seed's hash and the card's (jurisdiction, tabulator, batch, position); cards are drawn in increasing order of ticket, without replacement."
 		r.RiskFunction = "ALPHA supermartingale with the shrink-truncate estimator (Stark 2023), whose prior guess is the assorter mean the reported results imply, sampling without replacement, on the assorters of each contest's assertions (Stark 2020)."
@@ -199,6 +216,12 @@ func (a *Audit) Report() (*Report, error) {
 		r.Contests = append(r.Contests, cr)
 	}
 	readings, _ := a.readings()
+	var counts map[int]*batchTally
+	var idx map[string]int
+	if cfg.Method == Batch {
+		counts, _ = a.batchReadings()
+		idx = a.batchIndex()
+	}
 	for _, d := range a.drawnRecords() {
 		ex := ExaminedCard{DrawRecord: d}
 		rd := readings[d.CardID]
@@ -216,14 +239,25 @@ func (a *Audit) Report() (*Report, error) {
 				}
 			}
 		}
-		if cfg.Method == Comparison {
+		if cfg.Method == Batch {
+			b := idx[d.CardID]
+			ex.Reported = countsByName(a.data.Election, a.contests, a.data.BatchTallies.byBatch(b))
+			if t := counts[b]; t != nil {
+				ex.Interpreted, ex.Found, ex.Counted = true, t.Found, countsByName(a.data.Election, a.contests, t)
+			}
+		}
+		if pl := a.data.cardPool(d.Card); pl != nil && cfg.Method == Hybrid {
+			// A pooled card has no CVR, so no discrepancy class: its pool's
+			// mean stands for it.
+			ex.Pool = pl.Name
+		} else if cfg.Method.cardLevel() {
 			card := a.data.Cards.Card(d.Card)
 			ex.CVR = votesByName(a.data.Election, a.contests, card.Votes)
 			if ex.Interpreted || d.Phantom {
 				ex.Discrepancies = map[string]string{}
 				p := margin.Pair{CVR: card.Votes, Phantom: d.Phantom}
 				if rd != nil {
-					p.NotFound, p.MVR = !rd.found, a.mvrVotes(rd)
+					p.NotFound, p.MVR = !rd.found, a.mvrVotes(rd, false)
 				}
 				for _, c := range a.contests {
 					if _, on := card.Votes.Get(c.index); !on {
@@ -239,6 +273,42 @@ func (a *Audit) Report() (*Report, error) {
 		r.Examined = append(r.Examined, ex)
 	}
 	return r, nil
+}
+
+// countsByName gives a batch's counts in the contests under audit by
+// contest and choice name.
+func countsByName(e *cvr.Election, contests []*contest, t *batchTally) map[string]map[string]int64 {
+	out := map[string]map[string]int64{}
+	if t == nil {
+		return out
+	}
+	for _, c := range contests {
+		v := t.Votes[c.index]
+		if v == nil {
+			continue
+		}
+		out[c.Name] = map[string]int64{}
+		for j, n := range v {
+			out[c.Name][e.Contest(c.index).Choices[j].Name] = n
+		}
+	}
+	return out
+}
+
+// countsText writes counts by contest for a table cell.
+func countsText(m map[string]map[string]int64) string {
+	out := map[string][]string{}
+	for contest, votes := range m {
+		names := make([]string, 0, len(votes))
+		for n := range votes {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			out[contest] = append(out[contest], fmt.Sprintf("%s %d", n, votes[n]))
+		}
+	}
+	return readingText(out)
 }
 
 func votesByName(e *cvr.Election, contests []*contest, v cvr.Votes) map[string][]string {
@@ -360,8 +430,15 @@ func (r *Report) Markdown(w io.Writer) error {
 		case !ex.Found:
 			found = "not found"
 		}
+		reading, record := readingText(ex.Reading), readingText(ex.CVR)
+		switch {
+		case ex.Reported != nil:
+			reading, record = countsText(ex.Counted), countsText(ex.Reported)
+		case ex.Pool != "":
+			record = "none (pooled batch: the pool's mean stands for it)"
+		}
 		p("| %d | %d | %s | %s | %s | %d | %s | %s | %s | %s | %s |\n", ex.Round, ex.Draw, ex.Jurisdiction, ex.Tabulator, ex.Batch, ex.Position, ex.CardID, found,
-			readingText(ex.Reading), readingText(ex.CVR), readingText(stringsMap(ex.Discrepancies)))
+			reading, record, readingText(stringsMap(ex.Discrepancies)))
 	}
 	p("\n## Audit log\n\n| # | step | time | by |\n|---|---|---|---|\n")
 	for _, l := range r.Log {

@@ -27,6 +27,7 @@ type commitData struct {
 	ManifestCards   int64               `json:"manifest_cards"`
 	CVRs            int                 `json:"cvrs"`
 	Phantoms        int                 `json:"phantoms"`
+	Pooled          int                 `json:"pooled_cards,omitempty"`
 	Contests        []ContestSummary    `json:"contests"`
 	Inconsistencies []cvr.Inconsistency `json:"inconsistencies"`
 }
@@ -96,6 +97,19 @@ type recordData struct {
 	File   string           `json:"file"`
 	SHA256 string           `json:"sha256"`
 	Rows   []Interpretation `json:"rows"`
+	// Batches holds a batch comparison audit's hand counts.
+	Batches []BatchCount `json:"batches,omitempty"`
+}
+
+// BatchCount is an audit board's hand count of one drawn batch in a batch
+// comparison audit.
+type BatchCount struct {
+	// Batch is the batch's key, as in the pull list's card_id column.
+	Batch string `json:"batch"`
+	// Found is false when the batch could not be located.
+	Found bool `json:"found"`
+	// Votes are the votes counted, by contest and choice name.
+	Votes map[string]map[string]int64 `json:"votes,omitempty"`
 }
 
 type handCountData struct {

@@ -38,7 +38,7 @@ func Verify(dir string) ([]string, error) {
 	if len(problems) > 0 {
 		return problems, nil
 	}
-	d, err := loadCommitted(dir, st.commit.Inputs, st.commit.Format)
+	d, err := loadCommitted(dir, st.commit.Inputs, st.commit.Format, st.commit.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -59,8 +59,9 @@ func Verify(dir string) ([]string, error) {
 	}
 	check(entries[0], "contests and margins", st.commit.Contests, summaries)
 	check(entries[0], "reconciliation", st.commit.Inconsistencies, incons)
-	if d.Phantoms != st.commit.Phantoms || d.Cards.Len()-d.Phantoms != st.commit.CVRs {
-		problems = append(problems, fmt.Sprintf("log entry 1 (commit): %d CVRs and %d phantoms recorded, %d and %d recomputed", st.commit.CVRs, st.commit.Phantoms, d.Cards.Len()-d.Phantoms, d.Phantoms))
+	if d.Phantoms != st.commit.Phantoms || d.cvrCount() != st.commit.CVRs || len(d.poolOf) != st.commit.Pooled {
+		problems = append(problems, fmt.Sprintf("log entry 1 (commit): %d CVRs, %d phantoms and %d pooled cards recorded, %d, %d and %d recomputed",
+			st.commit.CVRs, st.commit.Phantoms, st.commit.Pooled, d.cvrCount(), d.Phantoms, len(d.poolOf)))
 	}
 
 	// Replay the steps on a fresh audit.
@@ -77,7 +78,7 @@ func Verify(dir string) ([]string, error) {
 				problems = append(problems, fmt.Sprintf("log entry %d (seed): %v", e.Seq, err))
 			}
 			a.st.seed, a.st.seedEntry = &s, e
-			if cfg.Method == Comparison {
+			if cfg.Method.cardLevel() {
 				a.nums = sample.SampleNumbers(s.Seed, d.Cards.Len())
 			}
 		case kindRound:
@@ -103,7 +104,7 @@ func Verify(dir string) ([]string, error) {
 		case kindRecord:
 			var rec recordData
 			json.Unmarshal(e.Data, &rec)
-			if err := a.checkInterpretations(rec.Rows, rec.File); err != nil {
+			if err := a.checkRecord(rec); err != nil {
 				problems = append(problems, fmt.Sprintf("log entry %d (record): %v", e.Seq, err))
 			}
 			a.st.records = append(a.st.records, recordEntry{e, rec})

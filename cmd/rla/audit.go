@@ -89,14 +89,15 @@ func byFlag(fs interface {
 }
 
 func auditInit(e *env, args []string) error {
-	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling] [--contests NAME,...] [--max-fraction 0.25] [--raire CONTEST=FILE]")
+	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling|hybrid|batch] [--batch-results B] [--contests NAME,...] [--max-fraction 0.25] [--raire CONTEST=FILE]")
 	manifest := fs.String("manifest", "", "ballot manifest CSV")
 	var cvrs stringList
 	fs.Var(&cvrs, "cvrs", "CVR export: files, folders or .zip archives (several may follow the flag)")
 	format := fs.String("cvr-format", "auto", "CVR export format: auto, dominion-json, dominion-csv, ess, hart, clearballot, nist-json, nist-xml")
 	results := fs.String("results", "", "reported results CSV: contest,choice,votes")
 	riskLimit := fs.Float64("risk-limit", 0.05, "risk limit (California: 0.05)")
-	method := fs.String("type", "comparison", "audit type: comparison (ballot-level comparison) or polling (ballot polling)")
+	method := fs.String("type", "comparison", "audit type: comparison (ballot-level comparison), polling (ballot polling), hybrid (comparison with pooled batches, ONEAudit) or batch (batch comparison)")
+	batchResults := fs.String("batch-results", "", "reported counts by batch, CSV [jurisdiction,][tabulator,]batch,contest,choice,votes: every batch's (--type batch) or the pooled batches' (--type hybrid)")
 	contests := fs.String("contests", "", "comma-separated contests to audit (default: every contest)")
 	maxFraction := fs.Float64("max-fraction", 0.25, "go to a full hand count when a contest's next round would exceed this fraction of its cards")
 	accept := fs.Bool("accept-inconsistencies", false, "proceed although reconciliation found inconsistencies (they stay recorded)")
@@ -130,7 +131,7 @@ func auditInit(e *env, args []string) error {
 	}
 	a, incons, err := rla.Init(dir, rla.InitOptions{
 		Manifest: *manifest, CVRs: cvrs, Format: *format, Results: *results, Config: cfg,
-		AcceptInconsistencies: *accept, By: *by, RAIRE: raireFiles,
+		AcceptInconsistencies: *accept, By: *by, RAIRE: raireFiles, BatchResults: *batchResults,
 	})
 	if len(incons) > 0 {
 		printInconsistencies(e.stdout, incons)
@@ -223,7 +224,7 @@ func writePullList(w io.Writer, draws []rla.DrawRecord) error {
 
 func auditRecord(e *env, args []string) error {
 	fs := newFlags(e, "rla audit record DIR --file interp.csv --by NAME")
-	file := fs.String("file", "", "interpretations CSV: card_id,contest,selections,found")
+	file := fs.String("file", "", "interpretations CSV: card_id,contest,selections,found (a batch audit: hand counts, [jurisdiction,][tabulator,]batch,contest,choice,votes[,found])")
 	by := fs.String("by", "", "who entered these interpretations (required)")
 	a, err := openAudit(fs, args, "file", "by")
 	if err != nil {
