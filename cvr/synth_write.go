@@ -247,3 +247,61 @@ func writeOne(create CreateFunc, name string, write func(io.Writer) error) error
 	}
 	return nil
 }
+
+// WriteBatchTallies writes the vote counts of every batch, or of the
+// batches keep accepts (keep nil: all), as the CSV a batch comparison or
+// hybrid audit takes: jurisdiction (with several jurisdictions), tabulator,
+// batch, contest, choice, votes; one row per choice of every contest on
+// the batch's cards. paper false counts the CVRs (the reported counts:
+// missing cards count nothing), true the paper (what a hand count finds).
+func (s *Synth) WriteBatchTallies(w io.Writer, paper bool, keep func(BatchKey) bool) error {
+	tallies := map[BatchKey]*Tally{}
+	var order []BatchKey
+	for c := range s.All() {
+		k := c.CVR.Batch
+		if keep != nil && !keep(k) {
+			continue
+		}
+		t := tallies[k]
+		if t == nil {
+			t = &Tally{Election: s.el}
+			tallies[k] = t
+			order = append(order, k)
+		}
+		switch {
+		case paper:
+			t.Add(&c.Paper)
+		case !c.Missing:
+			t.Add(&c.CVR)
+		}
+	}
+	cw := csv.NewWriter(w)
+	jur := s.cfg.Jurisdictions > 1
+	header := []string{"tabulator", "batch", "contest", "choice", "votes"}
+	if jur {
+		header = append([]string{"jurisdiction"}, header...)
+	}
+	cw.Write(header)
+	for _, k := range order {
+		t := tallies[k]
+		t.grow()
+		for ci, ct := range t.Contests {
+			if ct.Cards == 0 {
+				continue
+			}
+			ec := s.el.Contest(ContestIndex(ci))
+			for j, n := range ct.Votes {
+				row := []string{k.Tabulator, k.Batch, ec.Name, ec.Choices[j].Name, strconv.FormatInt(n, 10)}
+				if jur {
+					row = append([]string{k.Jurisdiction}, row...)
+				}
+				cw.Write(row)
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("cvr: synth: batch tallies: %w", err)
+	}
+	return nil
+}

@@ -23,6 +23,11 @@ type Audit struct {
 	// nums are the cards' sample numbers, once the seed is set
 	// (comparison audits).
 	nums []sample.SampleNumber
+	// phase1 is a two-phase audit's first-phase data; after the second
+	// phase's commitment data is the merged list (merged once the second
+	// seed has placed the new cards).
+	phase1 *Data
+	merged bool
 }
 
 // InitOptions are the inputs and choices of a new audit.
@@ -62,6 +67,9 @@ func logDir(dir string) string { return filepath.Join(dir, "log") }
 // AcceptInconsistencies records the acceptance.
 func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	cfg, err := o.Config.withDefaults()
+	if err == nil {
+		err = checkPending(o, cfg)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -150,7 +158,7 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	c := commitData{
 		Config: cfg, Inputs: inputs, Format: d.Format,
 		ManifestBatches: len(d.Manifest.Batches), ManifestCards: d.Manifest.Cards(),
-		CVRs: d.cvrCount(), Phantoms: d.Phantoms, Pooled: len(d.poolOf),
+		CVRs: d.cvrCount(), Phantoms: d.Phantoms, Pooled: len(d.poolOf), Pending: d.Pending,
 		Inconsistencies: incons,
 	}
 	for _, ct := range contests {
@@ -273,6 +281,9 @@ func prepare(d *Data, cfg Config) ([]*contest, error) {
 		}
 		d.addPhantoms(contests)
 		d.addPooledCards()
+		if cfg.Pending > 0 {
+			d.addPendingSlots(contests, cfg.Pending)
+		}
 	}
 	return buildContests(d, cfg)
 }
@@ -311,7 +322,40 @@ func Open(dir string) (*Audit, error) {
 	if st.seed != nil && st.commit.Config.Method.cardLevel() {
 		a.nums = sample.SampleNumbers(st.seed.Seed, d.Cards.Len())
 	}
+	if st.seed2 != nil {
+		if err := a.enterPhase2(); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// enterPhase2 switches a two-phase audit to the second phase's data: the
+// final inputs merged with the first phase's cards, in slot order before
+// the second seed and in the seed's order after it.
+func (a *Audit) enterPhase2() error {
+	if a.phase1 == nil {
+		a.phase1 = a.data
+	}
+	var seed2 *string
+	if a.st.seed2 != nil {
+		seed2 = &a.st.seed2.Seed
+	}
+	for _, f := range a.st.phase2.Inputs {
+		if err := checkInput(a.Dir, f); err != nil {
+			return err
+		}
+	}
+	m, _, err := a.loadPhase2(a.st.phase2.Inputs, a.st.phase2.Format, seed2)
+	if err != nil {
+		return err
+	}
+	contests, err := buildContests(m, a.Config())
+	if err != nil {
+		return err
+	}
+	a.data, a.contests, a.merged = m, contests, seed2 != nil
+	return nil
 }
 
 // Config returns the audit's configuration.

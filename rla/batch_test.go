@@ -16,55 +16,14 @@ import (
 	"github.com/rlakit/rlakit/sample"
 )
 
-// batchCounts tallies the synthetic election's cards batch by batch, from
-// their CVRs (the reported counts) or their paper (a hand count), for the
-// batches keep accepts, and returns them as a batch tally CSV.
+// batchCounts returns the synthetic election's batch tally CSV of the
+// batches keep accepts: the CVRs' counts, or the paper's (a hand count).
 func batchCounts(t testing.TB, s *cvr.Synth, paper bool, keep func(cvr.BatchKey) bool) []byte {
 	t.Helper()
-	byBatch := map[cvr.BatchKey][]cvr.Card{}
-	var order []cvr.BatchKey
-	for c := range s.All() {
-		card := c.CVR
-		if paper {
-			card = c.Paper
-		} else if c.Missing {
-			continue
-		}
-		k := c.CVR.Batch
-		if !keep(k) {
-			continue
-		}
-		if byBatch[k] == nil {
-			order = append(order, k)
-		}
-		byBatch[k] = append(byBatch[k], card.Clone())
-	}
 	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Write([]string{"tabulator", "batch", "contest", "choice", "votes"})
-	e := s.Election()
-	for _, k := range order {
-		tally, err := cvr.Tabulate(e, func(yield func(cvr.Card, error) bool) {
-			for _, c := range byBatch[k] {
-				if !yield(c, nil) {
-					return
-				}
-			}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for ci, ct := range tally.Contests {
-			if ct.Cards == 0 {
-				continue
-			}
-			ec := e.Contest(cvr.ContestIndex(ci))
-			for j, n := range ct.Votes {
-				w.Write([]string{k.Tabulator, k.Batch, ec.Name, ec.Choices[j].Name, strconv.FormatInt(n, 10)})
-			}
-		}
+	if err := s.WriteBatchTallies(&b, paper, keep); err != nil {
+		t.Fatal(err)
 	}
-	w.Flush()
 	return b.Bytes()
 }
 

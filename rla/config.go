@@ -57,6 +57,11 @@ type Config struct {
 	// Quantile is the chance that a round of the estimated size completes
 	// the audit if the errors are as assumed (0.8 unless set).
 	Quantile float64 `json:"quantile"`
+	// Pending makes the audit two-phase (2 CCR 20117(d), 20122): the
+	// largest number of cards still to be tabulated when the first phase
+	// starts. They enter the first phase as pending slots, and the second
+	// phase (Audit.Phase2) places the final cards in them.
+	Pending int `json:"pending,omitempty"`
 }
 
 // withDefaults fills unset fields and checks the rest.

@@ -191,7 +191,7 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 		// The tally counts the CVRs that hold the contest (it is made
 		// before the phantoms are added); every phantom may hold it too,
 		// and every card of a pool that reports it.
-		c.Cards = d.Tally.Contests[ci].Cards + int64(d.Phantoms) + d.pooledCards(ci)
+		c.Cards = d.populationCards(ci)
 	}
 	if c.Cards == 0 {
 		return nil, fmt.Errorf("rla: contest %q is on no card", ec.Name)
@@ -224,6 +224,17 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 		}
 	}
 	return c, nil
+}
+
+// populationCards counts the cards that may hold contest ci in a card-level
+// audit: the CVRs that do (the tally is made before the phantoms are
+// added), every phantom and pending slot, and every card of a pool that
+// reports it; after a second phase, counted on the merged list.
+func (d *Data) populationCards(ci cvr.ContestIndex) int64 {
+	if d.contestCards != nil {
+		return d.contestCards[ci]
+	}
+	return d.Tally.Contests[ci].Cards + int64(d.Phantoms+d.Pending) + d.pooledCards(ci)
 }
 
 // buildIRVContest builds a ranked-choice contest from its RAIRE
@@ -261,7 +272,7 @@ func buildIRVContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*
 	if err := margin.VerifyIRV(d.Tally, ci, irv.Winner, c.assertions); err != nil {
 		return nil, fmt.Errorf("rla: contest %q: %w", ec.Name, err)
 	}
-	c.Cards = d.Tally.Contests[ci].Cards + int64(d.Phantoms)
+	c.Cards = d.populationCards(ci)
 	meter := margin.Measure(d.Cards, c.assertions, true, runtime.GOMAXPROCS(0))
 	c.minMargin = 2
 	for i, a := range c.assertions {

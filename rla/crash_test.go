@@ -15,10 +15,24 @@ var errSimulated = errors.New("simulated crash")
 // restart: it looks at the recorded state and does the next step, opening
 // the audit afresh each time. A step that fails (a simulated crash) is
 // simply retried from the reopened state.
-func drive(t *testing.T, s *cvr.Synth, o InitOptions, dir, work string, maxSteps int) *Status {
+//
+// With p2 (a two-phase audit) the second phase is committed once the first
+// round is recorded, and its seed set, before the audit goes on.
+func drive(t *testing.T, s *cvr.Synth, o InitOptions, p2 *Phase2Options, dir, work string, maxSteps int) *Status {
 	t.Helper()
 	for step := 0; step < maxSteps; step++ {
 		a, err := Open(dir)
+		if err == nil && a.st.phase2 != nil && (!a.st.accepted || a.st.seed2 == nil) {
+			if !a.st.accepted {
+				_, err = a.Phase2(*p2)
+			} else {
+				err = a.SetSeed("27182818284590452353", "", "Clerk")
+			}
+			if err != nil && !errors.Is(err, errSimulated) {
+				t.Fatalf("step %d: %v", step, err)
+			}
+			continue
+		}
 		if err != nil || !a.st.accepted {
 			if _, _, err := Init(dir, o); err != nil && !errors.Is(err, errSimulated) {
 				t.Fatalf("init: %v", err)
@@ -38,6 +52,8 @@ func drive(t *testing.T, s *cvr.Synth, o InitOptions, dir, work string, maxSteps
 			switch {
 			case len(st.Awaiting) > 0:
 				_, err = a.Record(interpret(t, s, a, a.drawnRecords(), filepath.Join(work, "interp.csv")), "Board A")
+			case p2 != nil && a.st.phase2 == nil:
+				_, err = a.Phase2(*p2)
 			case anyState(st, StateEscalate):
 				_, err = a.NextRound("Clerk")
 			default:
@@ -73,12 +89,27 @@ func TestResumeAfterCrash(t *testing.T) {
 	cfg.MissingRate = 0.002
 	s, o := synthElection(t, work, cfg)
 	o.AcceptInconsistencies = true
+	crashEverywhere(t, s, o, nil, work)
+}
 
+// TestResumeTwoPhaseAfterCrash is TestResumeAfterCrash for a two-phase
+// audit, whose second phase copies and commits more inputs and sets a
+// second seed.
+func TestResumeTwoPhaseAfterCrash(t *testing.T) {
+	work := t.TempDir()
+	s, o, p2 := twoPhaseElection(t, work, true)
+	p2.AcceptInconsistencies = true
+	crashEverywhere(t, s, o, &p2, work)
+}
+
+// crashEverywhere runs the audit once without a crash, counting the points
+// where it writes, then once per point with a crash there, and compares.
+func crashEverywhere(t *testing.T, s *cvr.Synth, o InitOptions, p2 *Phase2Options, work string) {
 	// The uninterrupted run, counting the crash points.
 	points := 0
 	crashHook = func(string) error { points++; return nil }
 	defer func() { crashHook = nil }()
-	ref := drive(t, s, o, filepath.Join(work, "ref"), work, 50)
+	ref := drive(t, s, o, p2, filepath.Join(work, "ref"), work, 50)
 	refAudit, _ := Open(filepath.Join(work, "ref"))
 	refDraws := refAudit.drawnRecords()
 	if points < 10 {
@@ -95,7 +126,7 @@ func TestResumeAfterCrash(t *testing.T) {
 			}
 			return nil
 		}
-		st := drive(t, s, o, dir, work, 60)
+		st := drive(t, s, o, p2, dir, work, 60)
 		crashHook = nil
 		if !sameJSON(st.Contests, ref.Contests) {
 			t.Fatalf("crash %d: final state %+v differs from %+v", k, st.Contests, ref.Contests)

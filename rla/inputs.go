@@ -170,6 +170,15 @@ type Data struct {
 	Pools     []*pool
 	poolStart int
 	poolOf    []int32
+	// Pending counts a two-phase audit's pending slots, which follow the
+	// phantoms from pendingStart on.
+	Pending      int
+	pendingStart int
+	// After the second phase: each contest's cards counted on the merged
+	// list, the cards placed in slots, the slots left unused, and the CVRs
+	// of first-phase phantoms left out.
+	contestCards               map[cvr.ContestIndex]int64
+	newCards, unused, lateCVRs int
 }
 
 // loadData reads committed (or to-be-committed) inputs; batchResults may
@@ -245,7 +254,7 @@ func (d *Data) addPhantoms(contests []*contest) {
 }
 
 // cvrCount is the number of cards with their own CVRs.
-func (d *Data) cvrCount() int { return d.Cards.Len() - d.Phantoms - len(d.poolOf) }
+func (d *Data) cvrCount() int { return d.Cards.Len() - d.Phantoms - len(d.poolOf) - d.Pending }
 
 // contestByName finds a contest by name or ID, ignoring case.
 func (d *Data) contestByName(name string) (cvr.ContestIndex, bool) {

@@ -230,10 +230,8 @@ func (a *Audit) contestByName(name string) *contest {
 // drawnByID indexes the drawn cards by card id.
 func (a *Audit) drawnByID() map[string]DrawRecord {
 	out := map[string]DrawRecord{}
-	for r := 1; r <= len(a.st.rounds); r++ {
-		for _, d := range a.st.draws[r].Draws {
-			out[d.CardID] = d
-		}
+	for _, d := range a.drawnRecords() {
+		out[d.CardID] = d
 	}
 	return out
 }

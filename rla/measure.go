@@ -87,6 +87,9 @@ type contestMeasure struct {
 	// values[i] are assertion i's observed values, in sample order.
 	values  [][]float64
 	classes []map[margin.Discrepancy]int
+	// slots counts the pending slots among the sampled cards of a
+	// two-phase audit's first phase; classes leave them out.
+	slots int
 }
 
 // sequence returns the cards of contest k that its risk uses, in sample
@@ -233,6 +236,7 @@ func (a *Audit) measureCards(k int, m *contestMeasure, readings map[string]*card
 	seq, drawn := a.sequence(k)
 	m.CardsDrawn = drawn
 	complete = true
+	var slot []bool
 	for _, card := range seq {
 		var p margin.Pair
 		if cardLevel {
@@ -255,6 +259,11 @@ func (a *Audit) measureCards(k int, m *contestMeasure, readings map[string]*card
 			p.MVR = a.mvrVotes(r, p.Pool != "")
 		}
 		pairs = append(pairs, p)
+		isSlot := a.firstPhase() && card >= a.data.pendingStart
+		slot = append(slot, isSlot)
+		if isSlot && len(a.contests[k].assertions) > 0 {
+			m.slots++
+		}
 	}
 	m.CardsExamined = len(pairs)
 	for i, as := range c.assertions {
@@ -275,7 +284,9 @@ func (a *Audit) measureCards(k int, m *contestMeasure, readings map[string]*card
 					return false, nil, fmt.Errorf("rla: contest %q: %w", c.Name, err)
 				}
 				x = v
-				m.classes[i][class]++
+				if !slot[j] {
+					m.classes[i][class]++
+				}
 			} else if p.NotFound || undetermined(readings[byCard[seq[j]]], c.index) {
 				x = 0 // a missing card or undetermined intent counts against the winner
 			} else {
@@ -341,11 +352,18 @@ func cardDiscrepancy(c *contest, p *margin.Pair) margin.Discrepancy {
 	return lo
 }
 
-// drawnRecords returns every drawn card's record, in draw order.
+// drawnRecords returns every drawn card's record, in draw order; in a
+// two-phase audit's second phase, a first-phase draw of a pending slot
+// names the card the slot now holds (currentRecord).
 func (a *Audit) drawnRecords() []DrawRecord {
 	var out []DrawRecord
 	for r := 1; r <= len(a.st.rounds); r++ {
-		out = append(out, a.st.draws[r].Draws...)
+		for _, d := range a.st.draws[r].Draws {
+			if r <= a.st.phase2Rounds {
+				d = a.currentRecord(d)
+			}
+			out = append(out, d)
+		}
 	}
 	return out
 }
@@ -368,7 +386,7 @@ func (a *Audit) Status() (*Status, error) {
 				return nil, err
 			}
 			m.NextRoundSize = max(est.Chosen, m.CardsDrawn+1)
-			if float64(m.NextRoundSize) > a.Config().MaxFraction*float64(a.populationSize(c)) {
+			if float64(m.NextRoundSize) > a.Config().MaxFraction*float64(a.populationSize(c)) && !a.firstPhase() {
 				m.State = StateFullHandCount
 			}
 		}

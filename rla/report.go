@@ -44,6 +44,28 @@ type Report struct {
 	Examined        []ExaminedCard      `json:"cards_examined"`
 	Discrepancies   map[string]string   `json:"discrepancy_classes"`
 	Log             []LogLine           `json:"log"`
+	// Pending is a two-phase audit's number of pending slots, and
+	// SecondPhase its second phase, once committed.
+	Pending     int          `json:"pending,omitempty"`
+	SecondPhase *PhaseReport `json:"second_phase,omitempty"`
+}
+
+// PhaseReport describes a two-phase audit's second phase: the final
+// inputs, their reconciliation, the second seed and the cards drawn as
+// pending slots in the first phase that hold a card now.
+type PhaseReport struct {
+	Note            string              `json:"note"`
+	Committed       time.Time           `json:"committed"`
+	By              string              `json:"by"`
+	Inputs          []InputFile         `json:"inputs"`
+	Manifest        [2]int64            `json:"manifest_batches_cards"`
+	CVRs            int                 `json:"cvrs"`
+	Phantoms        int                 `json:"phantoms"`
+	NewCards        int                 `json:"new_cards"`
+	LateCVRs        int                 `json:"late_cvrs"`
+	Inconsistencies []cvr.Inconsistency `json:"inconsistencies"`
+	Seed            *SeedReport         `json:"seed"`
+	Carried         []string            `json:"carried_cards"`
 }
 
 // SeedReport says what the seed was and when and how it was generated.
@@ -171,6 +193,19 @@ func (a *Audit) Report() (*Report, error) {
 	}
 	if a.st.seed != nil {
 		r.Seed = &SeedReport{Seed: a.st.seed.Seed, How: a.st.seed.How, RecordedAt: a.st.seedEntry.Time, By: a.st.seedEntry.By}
+	}
+	r.Pending = cfg.Pending
+	if p := a.st.phase2; p != nil {
+		ph := &PhaseReport{Note: a.phaseTwoNote(), Committed: a.st.phase2Entry.Time, By: a.st.phase2Entry.By, Inputs: p.Inputs,
+			Manifest: [2]int64{int64(p.ManifestBatches), p.ManifestCards}, CVRs: p.CVRs, Phantoms: p.Phantoms,
+			NewCards: p.NewCards, LateCVRs: p.LateCVRs, Inconsistencies: p.Inconsistencies, Carried: []string{}}
+		if s := a.st.seed2; s != nil {
+			ph.Seed = &SeedReport{Seed: s.Seed, How: s.How, RecordedAt: a.st.seed2Entry.Time, By: a.st.seed2Entry.By}
+		}
+		for _, d := range a.carriedDraws() {
+			ph.Carried = append(ph.Carried, d.CardID+" (slot "+d.Slot+")")
+		}
+		r.SecondPhase = ph
 	}
 	roundOpened := map[int]time.Time{}
 	for _, e := range entries {
@@ -392,6 +427,31 @@ func (r *Report) Markdown(w io.Writer) error {
 		}
 		if r.Accepted {
 			p("\nThe official accepted these inconsistencies before the seed was set.\n\n")
+		}
+	}
+	if r.Pending > 0 {
+		p("## Two phases\n\nThe first phase held %d pending slots for cards not yet tabulated, counted as phantoms (the worst case).\n\n", r.Pending)
+		if ph := r.SecondPhase; ph != nil {
+			p("%s\n\nThe final inputs were committed %s by %s: the manifest lists %d batches with %d cards; %d CVRs and %d phantoms are audited.\n\n| role | file | SHA-256 | bytes |\n|---|---|---|---|\n",
+				ph.Note, ph.Committed.Format(time.RFC3339), ph.By, ph.Manifest[0], ph.Manifest[1], ph.CVRs, ph.Phantoms)
+			for _, f := range ph.Inputs {
+				p("| %s | %s | `%s` | %d |\n", f.Role, f.Name, f.SHA256, f.Bytes)
+			}
+			if len(ph.Inconsistencies) == 0 {
+				p("\nReconciliation of the final inputs found no inconsistency.\n\n")
+			} else {
+				p("\n| kind | batch or contest | expected | found | cause |\n|---|---|---|---|---|\n")
+				for _, in := range ph.Inconsistencies {
+					p("| %s | %s | %d | %d | %s |\n", in.Kind, cmp.Or(in.Batch, in.Contest+" "+in.Choice, in.ID), in.Expected, in.Found, in.Cause)
+				}
+				p("\n")
+			}
+			if s := ph.Seed; s != nil {
+				p("Second seed `%s`, %s; recorded %s by %s. It placed the new cards in the pending slots.\n\n", s.Seed, s.How, s.RecordedAt.Format(time.RFC3339), s.By)
+			}
+			if len(ph.Carried) > 0 {
+				p("Cards drawn as pending slots in the first phase and retrieved in the second: %s.\n\n", strings.Join(ph.Carried, ", "))
+			}
 		}
 	}
 	p("## Random seed and selection\n\n")

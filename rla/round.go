@@ -18,9 +18,15 @@ import (
 // are committed (and their inconsistencies accepted) and be at least 20
 // decimal digits, as rolled on ten-sided dice. how says how and where it
 // was generated, for the report.
+//
+// In a two-phase audit the second seed comes after the second phase's
+// commitment (Phase2): it places the new cards in the pending slots.
 func (a *Audit) SetSeed(seed, how, by string) error {
+	second := a.st.phase2 != nil
 	switch {
-	case a.st.seed != nil:
+	case second && a.st.seed2 != nil:
+		return fmt.Errorf("rla: both seeds are set (the second %s, recorded %s)", a.st.seed2.Seed, a.st.seed2Entry.Time.Format("2006-01-02 15:04 MST"))
+	case !second && a.st.seed != nil:
 		return fmt.Errorf("rla: the seed is already set (%s, recorded %s)", a.st.seed.Seed, a.st.seedEntry.Time.Format("2006-01-02 15:04 MST"))
 	case !a.st.accepted:
 		return fmt.Errorf("rla: %w: accept them (init --accept-inconsistencies) before the seed is set", ErrInconsistent)
@@ -31,9 +37,16 @@ func (a *Audit) SetSeed(seed, how, by string) error {
 	if how == "" {
 		how = "rolled on ten-sided dice in a public meeting"
 	}
+	if second && seed == a.st.seed.Seed {
+		return errors.New("rla: the second phase needs a new seed, rolled after the final inputs were committed")
+	}
 	e, err := a.log.Append(kindSeed, by, seedData{Seed: seed, How: how})
 	if err != nil {
 		return err
+	}
+	if second {
+		a.st.seed2, a.st.seed2Entry = &seedData{Seed: seed, How: how}, e
+		return a.enterPhase2()
 	}
 	a.st.seed, a.st.seedEntry = &seedData{Seed: seed, How: how}, e
 	if a.Config().Method.cardLevel() {
@@ -64,10 +77,18 @@ func (a *Audit) estimateSize(c *contest, m *contestMeasure, round int) (Estimate
 			r1, r2 := cfg.ErrorRate1, cfg.ErrorRate2
 			if m != nil && len(m.values[i]) > 0 {
 				prefix = m.values[i]
-				n := float64(len(prefix))
 				// Observed overstatement rates, never below the assumed ones.
-				r1 = math.Max(r1, float64(m.classes[i][margin.O1])/n)
-				r2 = math.Max(r2, float64(m.classes[i][margin.O2])/n)
+				if n := float64(len(prefix) - m.slots); n > 0 {
+					r1 = math.Max(r1, float64(m.classes[i][margin.O1])/n)
+					r2 = math.Max(r2, float64(m.classes[i][margin.O2])/n)
+				}
+				if a.firstPhase() {
+					// The pending slots drawn so far are certain to count
+					// as overstatements until the second phase fills them:
+					// size the sample as a new audit at the rates of the
+					// cards that exist.
+					prefix = nil
+				}
 			}
 			var err error
 			if cfg.Method == Hybrid {
@@ -190,6 +211,18 @@ func (a *Audit) pollingTest(c *contest, i int) stats.Test {
 // ErrNoSeed is returned by steps that need the seed before it is set.
 var ErrNoSeed = errors.New("the seed is not set yet (rla audit seed)")
 
+// ready reports whether rounds can be opened and drawn: the seed is set,
+// and in a two-phase audit's second phase the second seed too.
+func (a *Audit) ready() error {
+	switch {
+	case a.st.seed == nil:
+		return ErrNoSeed
+	case a.st.phase2 != nil && a.st.seed2 == nil:
+		return fmt.Errorf("rla: %w", ErrNoSecondSeed)
+	}
+	return nil
+}
+
 // openRound records a new round with the contests' target sample sizes:
 // the first round from the assumed error rates, later ones from what the
 // audit observed. Contests that are finished keep their sizes.
@@ -207,8 +240,8 @@ func (a *Audit) openRound(by string) (roundData, error) {
 
 // computeRound works out the next round's sample sizes from the state.
 func (a *Audit) computeRound() (roundData, error) {
-	if a.st.seed == nil {
-		return roundData{}, ErrNoSeed
+	if err := a.ready(); err != nil {
+		return roundData{}, err
 	}
 	r := roundData{Round: len(a.st.rounds) + 1, Sizes: map[string]int{}, Estimates: map[string]Estimate{}}
 	ms, err := a.measure()
@@ -237,7 +270,7 @@ func (a *Audit) computeRound() (roundData, error) {
 			return r, err
 		}
 		r.Estimates[c.Name] = est
-		if float64(est.Chosen) > a.Config().MaxFraction*float64(a.populationSize(c)) {
+		if float64(est.Chosen) > a.Config().MaxFraction*float64(a.populationSize(c)) && !a.firstPhase() {
 			// Sampling that much is no cheaper than counting: the contest
 			// goes to a full hand count, and its sample stops growing.
 			r.HandCount = append(r.HandCount, c.Name)
@@ -269,8 +302,8 @@ func (a *Audit) cardContests(i int, buf []int) []int {
 // needed, and returns the round's pull list. Drawing a round that is
 // already drawn returns the recorded list.
 func (a *Audit) Draw(by string) ([]DrawRecord, error) {
-	if a.st.seed == nil {
-		return nil, ErrNoSeed
+	if err := a.ready(); err != nil {
+		return nil, err
 	}
 	if len(a.st.rounds) == 0 {
 		if _, err := a.openRound(by); err != nil {
@@ -279,7 +312,14 @@ func (a *Audit) Draw(by string) ([]DrawRecord, error) {
 	}
 	round := len(a.st.rounds)
 	if d, ok := a.st.draws[round]; ok {
-		return d.Draws, nil
+		if round > a.st.phase2Rounds {
+			return d.Draws, nil
+		}
+		out := make([]DrawRecord, len(d.Draws))
+		for i, x := range d.Draws {
+			out[i] = a.currentRecord(x)
+		}
+		return out, nil
 	}
 	draws, err := a.selectRound(round)
 	if err != nil {

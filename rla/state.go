@@ -17,6 +17,7 @@ const (
 	kindRecord    = "record"    // interpretations entered by an audit board
 	kindHandCount = "handcount" // a full manual tally of a contest
 	kindStatus    = "status"    // risk measured and decisions made
+	kindPhase2    = "phase-two" // a two-phase audit's final inputs committed
 )
 
 type commitData struct {
@@ -28,6 +29,7 @@ type commitData struct {
 	CVRs            int                 `json:"cvrs"`
 	Phantoms        int                 `json:"phantoms"`
 	Pooled          int                 `json:"pooled_cards,omitempty"`
+	Pending         int                 `json:"pending,omitempty"`
 	Contests        []ContestSummary    `json:"contests"`
 	Inconsistencies []cvr.Inconsistency `json:"inconsistencies"`
 }
@@ -75,6 +77,10 @@ type DrawRecord struct {
 	Position     int    `json:"position"`
 	ImprintedID  string `json:"imprinted_id"`
 	Phantom      bool   `json:"phantom,omitempty"`
+	// Slot names the pending slot of a two-phase audit's first phase that
+	// this draw took, when the card is the one the second phase placed in
+	// it (reports and status only; the log records the slot's draw).
+	Slot string `json:"slot,omitempty"`
 }
 
 type drawData struct {
@@ -131,6 +137,13 @@ type state struct {
 	records    []recordEntry
 	handCounts map[string]handCountData
 	statuses   []Entry
+	// A two-phase audit's second phase: its commitment, the number of
+	// rounds opened before it, and its seed.
+	phase2       *phase2Data
+	phase2Entry  Entry
+	phase2Rounds int
+	seed2        *seedData
+	seed2Entry   Entry
 }
 
 type recordEntry struct {
@@ -168,23 +181,37 @@ func fold(entries []Entry) (*state, error) {
 		case kindAccept:
 			s.accepted = true
 		case kindSeed:
-			if s.seed != nil {
-				return nil, bad("seed set twice")
-			}
 			if !s.accepted {
 				return nil, bad("seed set before the inconsistencies were accepted")
 			}
-			s.seed = &seedData{}
-			if err := decode(s.seed); err != nil {
+			seed := &seedData{}
+			if err := decode(seed); err != nil {
 				return nil, err
 			}
-			s.seedEntry = e
+			switch {
+			case s.seed == nil:
+				s.seed, s.seedEntry = seed, e
+			case s.phase2 != nil && s.seed2 == nil:
+				s.seed2, s.seed2Entry = seed, e
+			default:
+				return nil, bad("seed set twice")
+			}
+		case kindPhase2:
+			if s.commit.Config.Pending == 0 || s.seed == nil || s.phase2 != nil {
+				return nil, bad("a second phase must follow the first phase of a two-phase audit, once")
+			}
+			s.phase2 = &phase2Data{}
+			if err := decode(s.phase2); err != nil {
+				return nil, err
+			}
+			s.phase2Entry, s.phase2Rounds = e, len(s.rounds)
+			s.accepted = len(s.phase2.Inconsistencies) == 0
 		case kindRound:
 			var r roundData
 			if err := decode(&r); err != nil {
 				return nil, err
 			}
-			if s.seed == nil || r.Round != len(s.rounds)+1 {
+			if s.seed == nil || r.Round != len(s.rounds)+1 || (s.phase2 != nil && s.seed2 == nil) {
 				return nil, bad("round %d opened out of order", r.Round)
 			}
 			s.rounds = append(s.rounds, r)

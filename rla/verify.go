@@ -59,7 +59,7 @@ func Verify(dir string) ([]string, error) {
 	}
 	check(entries[0], "contests and margins", st.commit.Contests, summaries)
 	check(entries[0], "reconciliation", st.commit.Inconsistencies, incons)
-	if d.Phantoms != st.commit.Phantoms || d.cvrCount() != st.commit.CVRs || len(d.poolOf) != st.commit.Pooled {
+	if d.Phantoms != st.commit.Phantoms || d.cvrCount() != st.commit.CVRs || len(d.poolOf) != st.commit.Pooled || d.Pending != st.commit.Pending {
 		problems = append(problems, fmt.Sprintf("log entry 1 (commit): %d CVRs, %d phantoms and %d pooled cards recorded, %d, %d and %d recomputed",
 			st.commit.CVRs, st.commit.Phantoms, st.commit.Pooled, d.cvrCount(), d.Phantoms, len(d.poolOf)))
 	}
@@ -71,11 +71,36 @@ func Verify(dir string) ([]string, error) {
 		switch e.Kind {
 		case kindAccept:
 			a.st.accepted = true
+		case kindPhase2:
+			var p phase2Data
+			json.Unmarshal(e.Data, &p)
+			a.phase1 = d
+			for _, f := range p.Inputs {
+				if err := checkInput(dir, f); err != nil {
+					problems = append(problems, err.Error())
+				}
+			}
+			if _, got, err := a.loadPhase2(p.Inputs, p.Format, nil); err != nil {
+				problems = append(problems, fmt.Sprintf("log entry %d (phase2): %v", e.Seq, err))
+			} else {
+				got.Inputs = p.Inputs
+				check(e, "second phase's commitment (counts, contests and reconciliation)", p, got)
+			}
+			a.st.phase2, a.st.phase2Entry, a.st.phase2Rounds = &p, e, len(a.st.rounds)
+			a.st.accepted = len(p.Inconsistencies) == 0
 		case kindSeed:
 			var s seedData
 			json.Unmarshal(e.Data, &s)
 			if err := sample.CheckSeedDigits(s.Seed); err != nil {
 				problems = append(problems, fmt.Sprintf("log entry %d (seed): %v", e.Seq, err))
+			}
+			if a.st.seed != nil {
+				a.st.seed2, a.st.seed2Entry = &s, e
+				if err := a.enterPhase2(); err != nil {
+					problems = append(problems, fmt.Sprintf("log entry %d (seed): %v", e.Seq, err))
+					return problems, nil
+				}
+				continue
 			}
 			a.st.seed, a.st.seedEntry = &s, e
 			if cfg.Method.cardLevel() {

@@ -29,6 +29,8 @@ const auditUsage = `usage: rla audit STEP DIR [options]
 steps, in order:
   init       commit the manifest, CVRs and reported results; reconcile them
   seed       record the public random seed (at least 20 dice-rolled digits)
+  phase2     two-phase audits: commit the final manifest, CVRs and results
+             (then roll and record the second seed with "seed")
   draw       draw the round's sample and write its pull list
   record     enter an audit board's interpretations of the drawn cards
   status     measured risk, state and next round size of every contest
@@ -45,6 +47,7 @@ func runAudit(e *env, args []string) error {
 	steps := map[string]func(*env, []string) error{
 		"init": auditInit, "seed": auditSeed, "draw": auditDraw, "record": auditRecord,
 		"status": auditStatus, "next": auditNext, "handcount": auditHandCount, "report": auditReport,
+		"phase2": auditPhase2,
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(e.stdout, auditUsage)
@@ -89,7 +92,7 @@ func byFlag(fs interface {
 }
 
 func auditInit(e *env, args []string) error {
-	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling|hybrid|batch] [--batch-results B] [--contests NAME,...] [--max-fraction 0.25] [--raire CONTEST=FILE]")
+	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling|hybrid|batch] [--batch-results B] [--contests NAME,...] [--max-fraction 0.25] [--raire CONTEST=FILE] [--pending N]")
 	manifest := fs.String("manifest", "", "ballot manifest CSV")
 	var cvrs stringList
 	fs.Var(&cvrs, "cvrs", "CVR export: files, folders or .zip archives (several may follow the flag)")
@@ -102,6 +105,7 @@ func auditInit(e *env, args []string) error {
 	maxFraction := fs.Float64("max-fraction", 0.25, "go to a full hand count when a contest's next round would exceed this fraction of its cards")
 	accept := fs.Bool("accept-inconsistencies", false, "proceed although reconciliation found inconsistencies (they stay recorded)")
 	double := fs.Bool("double-entry", false, "require every interpretation to be entered by two different people")
+	pending := fs.Int("pending", 0, "two-phase audit: the largest number of cards still to be tabulated (the first phase holds them as pending slots)")
 	var raire stringList
 	fs.Var(&raire, "raire", "CONTEST=FILE: RAIRE's assertions (JSON) for a ranked-choice contest; repeat for several")
 	by := byFlag(fs)
@@ -117,7 +121,7 @@ func auditInit(e *env, args []string) error {
 	if err := requireFlags(fs, "manifest", "results"); err != nil {
 		return err
 	}
-	cfg := rla.Config{RiskLimit: *riskLimit, Method: rla.Method(*method), MaxFraction: *maxFraction, DoubleEntry: *double}
+	cfg := rla.Config{RiskLimit: *riskLimit, Method: rla.Method(*method), MaxFraction: *maxFraction, DoubleEntry: *double, Pending: *pending}
 	if *contests != "" {
 		cfg.Contests = strings.Split(*contests, ",")
 	}
@@ -147,6 +151,44 @@ func auditInit(e *env, args []string) error {
 	return nil
 }
 
+func auditPhase2(e *env, args []string) error {
+	fs := newFlags(e, "rla audit phase2 DIR --manifest M --cvrs PATH... [--cvr-format F] --results R [--accept-inconsistencies]")
+	manifest := fs.String("manifest", "", "the final ballot manifest CSV")
+	var cvrs stringList
+	fs.Var(&cvrs, "cvrs", "the final CVR export: files, folders or .zip archives (several may follow the flag)")
+	format := fs.String("cvr-format", "auto", "CVR export format (as for init)")
+	results := fs.String("results", "", "the final reported results CSV: contest,choice,votes")
+	accept := fs.Bool("accept-inconsistencies", false, "proceed although reconciliation found inconsistencies (they stay recorded)")
+	by := byFlag(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageErrorf("give the audit directory (see --help)")
+	}
+	cvrs = append(cvrs, pos[1:]...)
+	if err := requireFlags(fs, "manifest", "results"); err != nil {
+		return err
+	}
+	a, err := rla.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	incons, err := a.Phase2(rla.Phase2Options{Manifest: *manifest, CVRs: cvrs, Format: *format, Results: *results, AcceptInconsistencies: *accept, By: *by})
+	if len(incons) > 0 {
+		printInconsistencies(e.stdout, incons)
+	}
+	if errors.Is(err, rla.ErrInconsistent) {
+		return withCode(3, err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Final inputs committed in %s (log head %s).\nNext: roll a new seed in public and run: rla audit seed %s --seed DIGITS\n", a.Dir, a.Head(), a.Dir)
+	return nil
+}
+
 func printInconsistencies(w io.Writer, incons []cvr.Inconsistency) {
 	fmt.Fprintf(w, "Reconciliation found %d inconsistencies:\n", len(incons))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -170,6 +212,9 @@ func auditSeed(e *env, args []string) error {
 	if err := a.SetSeed(*seed, *how, *by); err != nil {
 		return err
 	}
+	if c := a.Carried(); len(c) > 0 {
+		fmt.Fprintf(e.stdout, "Second seed recorded: the new cards are placed. %d cards drawn in the first phase as pending slots now hold cards; the next pull list includes them.\n", len(c))
+	}
 	fmt.Fprintf(e.stdout, "Seed %s recorded. Next: rla audit draw %s --out pull.csv\n", *seed, a.Dir)
 	return nil
 }
@@ -185,6 +230,13 @@ func auditDraw(e *env, args []string) error {
 	draws, err := a.Draw(*by)
 	if err != nil {
 		return err
+	}
+	// A two-phase audit's first-phase draws of pending slots that now hold
+	// cards are retrieved with the round's.
+	for _, c := range a.Carried() {
+		if !slices.ContainsFunc(draws, func(d rla.DrawRecord) bool { return d.Round == c.Round && d.Draw == c.Draw }) {
+			draws = append(draws, c)
+		}
 	}
 	w := e.stdout
 	if *out != "" {

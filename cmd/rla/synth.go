@@ -33,6 +33,10 @@ Makes a synthetic election from a seed, the same bytes for the same flags:
                      missing card; every other card's paper equals its CVR
   DIR/synth.json     the full configuration: --config DIR/synth.json makes
                      the same election again (in any --format)
+  DIR/batches.csv    with --batch-tallies: each batch's counts from the CVRs
+                     ([jurisdiction,]tabulator,batch,contest,choice,votes),
+                     as rla audit init --batch-results takes them, and
+  DIR/batches-paper.csv  the same from the paper (a hand count's result)
 
 The first contest is plurality with a write-in and the --margin; more
 contests (--contests) cycle through vote-for-2, ranked, plurality, approval
@@ -58,6 +62,7 @@ func runSynth(e *env, args []string) error {
 	missing := fs.Float64("missing-rate", 0, "share of cards in the manifest without a CVR")
 	under := fs.Float64("undervote-rate", 0.02, "share of blank contests")
 	over := fs.Float64("overvote-rate", 0.002, "share of overvoted contests")
+	batchTallies := fs.Bool("batch-tallies", false, "also write DIR/batches.csv and DIR/batches-paper.csv: each batch's counts from the CVRs and from the paper (for batch comparison and hybrid audits)")
 	wrong := fs.Bool("wrong-outcome", false, "add just enough 2-vote overstatements to the first contest that the paper has the runner-up win")
 	name := fs.String("name", "", "election name written in the exports")
 	config := fs.String("config", "", "make the election of a synth.json written earlier (only --format and --out apply)")
@@ -70,7 +75,7 @@ func runSynth(e *env, args []string) error {
 		return usageErrorf("unexpected argument %q (see --help)", pos[0])
 	}
 	if *config != "" {
-		return synthFromConfig(e, *config, *format, *out)
+		return synthFromConfig(e, *config, *format, *out, *batchTallies)
 	}
 	if err := requireFlags(fs, "cards", "seed", "out"); err != nil {
 		return err
@@ -106,11 +111,11 @@ func runSynth(e *env, args []string) error {
 	cfg.UndervoteRate, cfg.OvervoteRate = *under, *over
 	cfg.Errors = cvr.SplitSynthErrors(*errRate)
 	cfg.WrongOutcome = *wrong
-	return synthWrite(e, cfg, *format, *out)
+	return synthWrite(e, cfg, *format, *out, *batchTallies)
 }
 
 // synthFromConfig makes the election saved in a synth.json.
-func synthFromConfig(e *env, path, format, out string) error {
+func synthFromConfig(e *env, path, format, out string, batchTallies bool) error {
 	if out == "" {
 		return usageErrorf("--out is required (see --help)")
 	}
@@ -122,11 +127,11 @@ func synthFromConfig(e *env, path, format, out string) error {
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		return fmt.Errorf("--config %s: %w", path, err)
 	}
-	return synthWrite(e, cfg, format, out)
+	return synthWrite(e, cfg, format, out, batchTallies)
 }
 
 // synthWrite makes the election of cfg and writes it under out.
-func synthWrite(e *env, cfg cvr.SynthConfig, format, out string) error {
+func synthWrite(e *env, cfg cvr.SynthConfig, format, out string, batchTallies bool) error {
 	if !slices.Contains(cvr.SynthFormats, format) {
 		return usageErrorf("--format %q: can write %s", format, strings.Join(cvr.SynthFormats, ", "))
 	}
@@ -141,10 +146,18 @@ func synthWrite(e *env, cfg cvr.SynthConfig, format, out string) error {
 		return err
 	}
 	files := []string{}
-	for _, f := range []struct {
+	type output struct {
 		name  string
 		write func(io.Writer) error
-	}{
+	}
+	var extra []output
+	if batchTallies {
+		extra = []output{
+			{"batches.csv", func(w io.Writer) error { return s.WriteBatchTallies(w, false, nil) }},
+			{"batches-paper.csv", func(w io.Writer) error { return s.WriteBatchTallies(w, true, nil) }},
+		}
+	}
+	for _, f := range append([]output{
 		{"manifest.csv", s.WriteManifest},
 		{"results.csv", s.WriteResults},
 		{"truth.csv", s.WriteTruth},
@@ -153,7 +166,7 @@ func synthWrite(e *env, cfg cvr.SynthConfig, format, out string) error {
 			enc.SetIndent("", "  ")
 			return enc.Encode(s.Config())
 		}},
-	} {
+	}, extra...) {
 		path := filepath.Join(out, f.name)
 		if err := synthWriteFile(path, f.write); err != nil {
 			return err
