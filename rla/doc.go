@@ -23,6 +23,17 @@
 // assertions. Cards in the manifest without a CVR, and cards not found, count
 // as the worst case (phantoms to evil zombies, Banuelos & Stark 2012).
 //
+// Hybrid audits (Method Hybrid) pool the batches that have reported counts
+// but no CVRs (ONEAudit, Stark 2023): a pooled card's CVR is its pool's mean
+// assorter value. Batch comparison audits (Method Batch) draw batches with
+// probability proportional to their cards, with replacement, and compare
+// each drawn batch's hand count with its reported counts through SHANGRLA's
+// batch-level overstatement assorter. Two-phase audits (Config.Pending,
+// Audit.Phase2) start on the cards tabulated so far, with pending slots for
+// the rest; the final cards are placed in the slots by a second seed, so
+// the first phase's sample carries over (see phase2.go for why this is
+// sound).
+//
 // # State
 //
 // An audit lives in one directory: inputs/ holds copies of the committed

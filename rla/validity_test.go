@@ -16,9 +16,9 @@ import (
 // (on paper the loser leads by one or two votes, the nearest a wrong outcome
 // comes to right), the chance that the audit confirms the outcome is at most
 // the risk limit. Each trial is a different synthetic election and seed;
-// the number of trials is 100 for comparison audits and 60 for hybrid and
-// batch audits, whose trials are slower (RLA_VALIDITY_TRIALS sets more for
-// all). With a true confirmation rate of 5% the count exceeds the binomial
+// the number of trials is 100 for comparison audits and 60 for hybrid,
+// two-phase and batch audits, whose trials are slower (RLA_VALIDITY_TRIALS
+// sets more for all). With a true confirmation rate of 5% the count exceeds the binomial
 // 99.9th percentile (13 of 100, 9 of 60) with probability under 0.001, so a
 // failure means the audit is not valid.
 func TestWrongOutcomesRarelyConfirmed(t *testing.T) {
@@ -46,6 +46,38 @@ func TestWrongOutcomesRarelyConfirmed(t *testing.T) {
 			return a, func(d []DrawRecord) string {
 				return interpretMapped(t, s, a, d, filepath.Join(dir, "interp.csv"), ids)
 			}
+		}},
+		{"two-phase", 60, func(t *testing.T, dir string, trial int) (*Audit, func([]DrawRecord) string) {
+			// The first phase has two thirds of the cards; the second adds
+			// the rest, whose errors the first seed could not foresee.
+			cfg := cvr.NewSynthConfig(3000, uint64(4000+trial))
+			cfg.BatchSize, cfg.Tabulators = 50, 6
+			cfg.Contests = []cvr.SynthContest{{Name: "Mayor", Kind: cvr.SynthPlurality, Margin: 0.1}}
+			cfg.WrongOutcome = true
+			s, o := synthElection(t, dir, cfg)
+			early := func(k cvr.BatchKey) bool { tab, _ := strconv.Atoi(k.Tabulator); return tab <= 4 }
+			p1 := firstPhaseInputs(t, s, o, filepath.Join(dir, "phase1"), early)
+			p1.Config.Pending = 1000
+			a := validityInit(t, dir, p1, trial)
+			if a == nil {
+				return nil, nil
+			}
+			record := func(d []DrawRecord) string { return interpret(t, s, a, d, filepath.Join(dir, "interp.csv")) }
+			draws, err := a.Draw("sim")
+			if err == nil {
+				_, err = a.Record(record(draws), "sim")
+			}
+			if err == nil {
+				_, err = a.Phase2(Phase2Options{Manifest: o.Manifest, CVRs: o.CVRs, Results: o.Results, AcceptInconsistencies: true, By: "sim"})
+			}
+			if err == nil {
+				err = a.SetSeed(fmt.Sprintf("%020d", 104729*trial+7), "", "sim")
+			}
+			if err != nil {
+				t.Error(err)
+				return nil, nil
+			}
+			return a, record
 		}},
 		{Batch, 60, func(t *testing.T, dir string, trial int) (*Audit, func([]DrawRecord) string) {
 			cfg := cvr.NewSynthConfig(4000, uint64(3000+trial))
