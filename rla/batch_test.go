@@ -296,6 +296,13 @@ func TestBatchAuditConfirmsCorrectOutcome(t *testing.T) {
 	if len(r.Examined) == 0 || r.Examined[0].Counted == nil || r.Examined[0].Reported == nil {
 		t.Fatalf("the report lacks the batches' counts: %+v", r.Examined[:min(1, len(r.Examined))])
 	}
+	var html bytes.Buffer
+	if err := r.HTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	if want := countsText(r.Examined[0].Reported); !strings.Contains(html.String(), want) {
+		t.Errorf("the HTML report lacks the first batch's reported counts %q", want)
+	}
 }
 
 func TestBatchAuditWrongOutcome(t *testing.T) {

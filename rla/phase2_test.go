@@ -195,6 +195,10 @@ func TestTwoPhaseAudit(t *testing.T) {
 	if !strings.Contains(md.String(), "Two-phase audit") || !strings.Contains(md.String(), "27182818284590452353") {
 		t.Error("the report does not describe the second phase and its seed")
 	}
+	var html bytes.Buffer
+	if err := r.HTML(&html); err != nil || !strings.Contains(html.String(), "Second phase") || !strings.Contains(html.String(), carried[0].CardID) {
+		t.Errorf("the HTML report lacks the second phase or its carried cards: %v", err)
+	}
 }
 
 func TestTwoPhaseRefusals(t *testing.T) {

@@ -539,6 +539,7 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 	"reading": func(m map[string][]string) string { return readingText(m) },
 	"dis":     func(m map[string]string) string { return readingText(stringsMap(m)) },
 	"join":    func(s []string) string { return strings.Join(s, ", ") },
+	"counts":  countsText,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
 <style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}</style></head>
@@ -552,10 +553,13 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 <h2>Inputs</h2><p>{{.Manifest.Batches}} batches, {{.Manifest.Cards}} cards in the manifest; {{.CVRs}} CVRs; {{.Phantoms}} phantoms.</p>
 <table><tr><th>role</th><th>file</th><th>SHA-256</th></tr>{{range .Inputs}}<tr><td>{{.Role}}</td><td>{{.Name}}</td><td><code>{{.SHA256}}</code></td></tr>{{end}}</table>
 <h2>Inconsistencies</h2>{{if .Inconsistencies}}<table><tr><th>kind</th><th>batch</th><th>contest</th><th>expected</th><th>found</th><th>cause</th></tr>{{range .Inconsistencies}}<tr><td>{{.Kind}}</td><td>{{.Batch}}</td><td>{{.Contest}} {{.Choice}}</td><td>{{.Expected}}</td><td>{{.Found}}</td><td>{{.Cause}}</td></tr>{{end}}</table>{{else}}<p>None.</p>{{end}}
+{{with .SecondPhase}}<h2>Second phase</h2><p>{{.Note}}</p><p>Final inputs committed {{.Committed}} by {{.By}}: {{.CVRs}} CVRs, {{.Phantoms}} phantoms.</p>
+<table><tr><th>role</th><th>file</th><th>SHA-256</th></tr>{{range .Inputs}}<tr><td>{{.Role}}</td><td>{{.Name}}</td><td><code>{{.SHA256}}</code></td></tr>{{end}}</table>
+{{with .Seed}}<p>Second seed <code>{{.Seed}}</code>, {{.How}}; recorded {{.RecordedAt}} by {{.By}}.</p>{{end}}{{if .Carried}}<p>Carried from the first phase: {{join .Carried}}.</p>{{end}}{{end}}
 <h2>Seed and selection</h2>{{with .Seed}}<p>Seed <code>{{.Seed}}</code>, {{.How}}; recorded {{.RecordedAt}} by {{.By}}.</p>{{end}}<p>{{.Selection}}</p><p>Risk function: {{.RiskFunction}}</p>
 <h2>Cards whose voter intent could not be determined</h2>{{if .Undetermined}}<ul>{{range .Undetermined}}<li>{{.CardID}}: {{.Contest}}</li>{{end}}</ul>{{else}}<p>None.</p>{{end}}
 <h2>Cards examined</h2><table><tr><th>round</th><th>draw</th><th>batch</th><th>position</th><th>card</th><th>reading</th><th>CVR</th><th>discrepancies</th></tr>
-{{range .Examined}}<tr><td>{{.Round}}</td><td>{{.Draw}}</td><td>{{.Jurisdiction}} {{.Tabulator}} {{.Batch}}</td><td>{{.Position}}</td><td>{{.CardID}}</td><td>{{reading .Reading}}</td><td>{{reading .CVR}}</td><td>{{dis .Discrepancies}}</td></tr>
+{{range .Examined}}<tr><td>{{.Round}}</td><td>{{.Draw}}</td><td>{{.Jurisdiction}} {{.Tabulator}} {{.Batch}}</td><td>{{.Position}}</td><td>{{.CardID}}</td><td>{{if .Counted}}{{counts .Counted}}{{else}}{{reading .Reading}}{{end}}</td><td>{{if .Reported}}{{counts .Reported}}{{else if .Pool}}none (pooled batch {{.Pool}}){{else}}{{reading .CVR}}{{end}}</td><td>{{dis .Discrepancies}}</td></tr>
 {{end}}</table></body></html>
 `))
 
