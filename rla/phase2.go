@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/rlakit/rlakit/cvr"
@@ -203,8 +204,20 @@ func (a *Audit) loadPhase2(inputs []InputFile, format string, seed2 *string) (*D
 	if err != nil {
 		return nil, nil, err
 	}
+	var before, after []string
+	for _, c := range a.contests {
+		if !c.Opportunistic {
+			before = append(before, c.Name)
+		}
+	}
 	for _, c := range contests {
 		p2.Contests = append(p2.Contests, c.ContestSummary)
+		if !c.Opportunistic {
+			after = append(after, c.Name)
+		}
+	}
+	if !slices.Equal(before, after) {
+		return nil, nil, fmt.Errorf("rla: the contests under audit were %q in the first phase and are %q in the final inputs: a second phase audits the same contests", before, after)
 	}
 	return m, p2, nil
 }
