@@ -319,7 +319,7 @@ func Open(dir string) (*Audit, error) {
 		return nil, err
 	}
 	a := &Audit{Dir: dir, log: l, st: st, data: d, contests: contests}
-	if st.seed != nil && st.commit.Config.Method.cardLevel() {
+	if st.seed != nil && st.commit.Config.cardStyle() {
 		a.nums = sample.SampleNumbers(st.seed.Seed, d.Cards.Len())
 	}
 	if st.seed2 != nil {

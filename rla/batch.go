@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
-	"strconv"
+	"strings"
 
 	"github.com/rlakit/rlakit/cvr"
-	"github.com/rlakit/rlakit/sample"
 	"github.com/rlakit/rlakit/stats"
 )
 
@@ -103,27 +102,12 @@ func voteLimit(ec *cvr.Contest, cards int64) int64 {
 // replacement by Rivest's sampler (sampler.py) over the manifest's cards,
 // standing for its batch.
 func (a *Audit) selectBatches(r, before, need int) ([]DrawRecord, error) {
-	m, err := a.data.Manifest.Sampling()
-	if err != nil {
-		return nil, err
+	out, err := a.selectRivestManifest(r, before, need)
+	for i := range out {
+		id := out[i].CardID
+		out[i].CardID = id[:strings.LastIndex(id, "#")] // the batch, not the card
 	}
-	_, picks, err := sample.RivestSample(a.st.seed.Seed, 1, m.Total(), need, before, true)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]DrawRecord, 0, len(picks))
-	for i, x := range picks {
-		bi, pos, err := m.Locate(x)
-		if err != nil {
-			return nil, err
-		}
-		b := a.data.Manifest.Batches[bi]
-		out = append(out, DrawRecord{
-			Round: r, Draw: before + i + 1, Card: int(x - 1), Ticket: strconv.FormatInt(x, 10), CardID: batchKey(b).String(),
-			Jurisdiction: b.Jurisdiction, Tabulator: b.Tabulator, Batch: b.Name, Position: pos,
-		})
-	}
-	return out, nil
+	return out, err
 }
 
 // batchIndex maps each manifest batch's key (as in draw records) to its

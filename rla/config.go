@@ -1,10 +1,13 @@
 package rla
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/rlakit/rlakit/stats"
 )
 
 // Method is how an audit compares paper with the vote counts.
@@ -26,6 +29,14 @@ const (
 	// compared with their reported counts.
 	Batch Method = "batch"
 )
+
+// cardStyle reports whether a card-level audit draws each contest's
+// sample from the cards that may hold it (consistent sampling with
+// card-style data), rather than from all cards (Rivest's sampler).
+func (c Config) cardStyle() bool { return c.Method.cardLevel() && c.Selection != SelectRivest }
+
+// withReplacement reports whether the sample is drawn with replacement.
+func (c Config) withReplacement() bool { return c.Selection == SelectRivest || c.Method == Batch }
 
 // cardLevel reports whether the method compares sampled cards with their
 // CVRs (or pool means): comparison and hybrid audits.
@@ -62,7 +73,51 @@ type Config struct {
 	// starts. They enter the first phase as pending slots, and the second
 	// phase (Audit.Phase2) places the final cards in them.
 	Pending int `json:"pending,omitempty"`
+	// Selection is how cards are drawn: SelectConsistent (the default) or
+	// SelectRivest. Batch audits always use Rivest's sampler.
+	Selection Selection `json:"selection,omitempty"`
+	// RiskFunction is RiskAlpha (the default), RiskKaplanMarkov
+	// (comparison audits) or RiskBravo (polling audits). The last two
+	// assume sampling with replacement, so they need SelectRivest.
+	RiskFunction RiskFunction `json:"risk_function,omitempty"`
+	// Gamma is the error inflation of the Kaplan-Markov risk function
+	// (stats.DefaultGamma, 1.03905, unless set; > 1).
+	Gamma float64 `json:"gamma,omitempty"`
 }
+
+// Selection is a way of drawing the sample.
+type Selection string
+
+const (
+	// SelectConsistent is consistent sampling without replacement:
+	// comparison and hybrid audits by SHANGRLA's sample numbers with
+	// card-style data (each contest's sample is drawn from the cards that
+	// may hold it), polling audits by Arlo's tickets.
+	SelectConsistent Selection = "consistent"
+	// SelectRivest draws with replacement with Rivest's sampler (sampler.py)
+	// over all cards, as Colorado's software does: the CVR list with its
+	// phantoms in a comparison audit (no card-style data: every draw counts
+	// for every contest, and margins are diluted over all cards), the
+	// manifest in a polling audit.
+	SelectRivest Selection = "rivest"
+)
+
+// RiskFunction is the risk-measuring function of an audit.
+type RiskFunction string
+
+const (
+	// RiskAlpha is ALPHA (Stark 2023): with SHANGRLA's optimal comparison
+	// bet for comparison and batch audits (aGRAPA bets for contests with
+	// ONEAudit pools), with the shrink-truncate estimator for polling.
+	RiskAlpha RiskFunction = "alpha"
+	// RiskKaplanMarkov is the Kaplan-Markov P-value of Stark's super-simple
+	// comparison audits (Stark 2009 and 2010), as Colorado's rules name it:
+	// P = ∏ (1 − v/(2γu)) / (1 − ω_i/(γu)) over the draws.
+	RiskKaplanMarkov RiskFunction = "kaplan-markov"
+	// RiskBravo is BRAVO (Lindeman, Stark & Yates 2012) for polling:
+	// Wald's SPRT of each winner-loser pair at the reported share.
+	RiskBravo RiskFunction = "bravo"
+)
 
 // withDefaults fills unset fields and checks the rest.
 func (c Config) withDefaults() (Config, error) {
@@ -78,6 +133,15 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Quantile == 0 {
 		c.Quantile = 0.8
 	}
+	if c.Selection == "" {
+		c.Selection = SelectConsistent
+	}
+	if c.RiskFunction == "" {
+		c.RiskFunction = RiskAlpha
+	}
+	if c.RiskFunction == RiskKaplanMarkov && c.Gamma == 0 {
+		c.Gamma = stats.DefaultGamma
+	}
 	bad := func(what string, v float64) error { return fmt.Errorf("rla: %s %v outside (0, 1)", what, v) }
 	switch {
 	case !(c.RiskLimit > 0 && c.RiskLimit < 1):
@@ -90,6 +154,20 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("rla: error rates %v, %v outside [0, 1)", c.ErrorRate1, c.ErrorRate2)
 	case !(c.Quantile > 0 && c.Quantile < 1):
 		return c, bad("quantile", c.Quantile)
+	case c.Selection != SelectConsistent && c.Selection != SelectRivest:
+		return c, fmt.Errorf("rla: unknown selection %q (consistent or rivest)", c.Selection)
+	case c.Method == Hybrid && c.Selection == SelectRivest:
+		return c, errors.New("rla: a hybrid audit draws by consistent sampling")
+	case c.RiskFunction != RiskAlpha && c.RiskFunction != RiskKaplanMarkov && c.RiskFunction != RiskBravo:
+		return c, fmt.Errorf("rla: unknown risk function %q (alpha, kaplan-markov or bravo)", c.RiskFunction)
+	case c.RiskFunction == RiskKaplanMarkov && (c.Method != Comparison || c.Selection != SelectRivest):
+		return c, errors.New("rla: the Kaplan-Markov risk function is for comparison audits drawn with replacement (--selection rivest)")
+	case c.RiskFunction == RiskBravo && (c.Method != Polling || c.Selection != SelectRivest):
+		return c, errors.New("rla: BRAVO is for polling audits drawn with replacement (--selection rivest)")
+	case c.RiskFunction == RiskKaplanMarkov && !(c.Gamma > 1):
+		return c, fmt.Errorf("rla: gamma %v must exceed 1", c.Gamma)
+	case c.Pending > 0 && c.Selection != SelectConsistent:
+		return c, errors.New("rla: a two-phase audit draws by consistent sampling")
 	}
 	for i, n := range c.Contests {
 		c.Contests[i] = strings.TrimSpace(n)

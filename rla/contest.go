@@ -183,11 +183,15 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Method == Polling || cfg.Method == Batch {
+	switch {
+	case cfg.Method == Polling || cfg.Method == Batch:
 		// Polling and batch audits sample the whole manifest, so margins
 		// are diluted over all its cards.
 		c.Cards = d.Manifest.Cards()
-	} else {
+	case !cfg.cardStyle():
+		// Rivest's sampler draws from every card, phantoms included.
+		c.Cards = int64(d.Cards.Len())
+	default:
 		// The tally counts the CVRs that hold the contest (it is made
 		// before the phantoms are added); every phantom may hold it too,
 		// and every card of a pool that reports it.
@@ -208,10 +212,13 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 			return nil, fmt.Errorf("rla: contest %q: assertion %q has margin %s <= 0 on the reported results", ec.Name, a.Name, exact.RatString())
 		}
 		c.minMargin = min(c.minMargin, v)
+		if cfg.RiskFunction == RiskBravo && a.Kind != margin.Pairwise {
+			return nil, fmt.Errorf("rla: contest %q: BRAVO tests winner-loser pairs; assertion %q is not one (use the default risk function)", ec.Name, a.Name)
+		}
 		if cfg.Method != Polling {
 			// Card-level audits use card-style data; a batch's overstatement
 			// is over all its cards.
-			comp, err := margin.NewComparison(a, v, cfg.Method.cardLevel())
+			comp, err := margin.NewComparison(a, v, cfg.cardStyle())
 			if err != nil {
 				return nil, fmt.Errorf("rla: contest %q: %w", ec.Name, err)
 			}
@@ -248,8 +255,8 @@ func buildIRVContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*
 	if len(raire) == 0 {
 		return nil, fmt.Errorf("rla: contest %q is ranked-choice: give RAIRE's assertions for it (--raire %q=FILE), or leave it out with --contests", ec.Name, ec.Name)
 	}
-	if !cfg.Method.cardLevel() {
-		return nil, fmt.Errorf("rla: contest %q is ranked-choice: rla audits RAIRE assertions by ballot-level comparison only", ec.Name)
+	if !cfg.cardStyle() {
+		return nil, fmt.Errorf("rla: contest %q is ranked-choice: rla audits RAIRE assertions by ballot-level comparison with consistent sampling only", ec.Name)
 	}
 	irv, err := d.Tally.IRV(ci)
 	if err != nil {

@@ -96,15 +96,18 @@ type contestMeasure struct {
 // order: for a comparison audit the drawn cards holding the contest, by
 // sample number, up to the contest's sample size (consistent sampling draws
 // every such card below the contest's threshold, so these are a simple
-// random sample of its cards); for polling the drawn cards in draw order.
+// random sample of its cards); for polling, and for draws with replacement
+// by Rivest's sampler, the drawn cards in draw order (a card drawn twice
+// counting twice).
 func (a *Audit) sequence(k int) (seq []int, drawn int) {
 	c := a.contests[k]
 	size := 0
 	if n := len(a.st.rounds); n > 0 {
 		size = a.st.rounds[n-1].Sizes[c.Name]
 	}
+	cfg := a.Config()
 	for _, card := range a.drawnCards() {
-		if a.Config().Method == Polling {
+		if !cfg.cardStyle() {
 			seq = append(seq, card)
 			continue
 		}
@@ -112,12 +115,12 @@ func (a *Audit) sequence(k int) (seq []int, drawn int) {
 			seq = append(seq, card)
 		}
 	}
-	if a.Config().Method.cardLevel() {
+	if cfg.cardStyle() {
 		slices.SortFunc(seq, func(x, y int) int { return cmp.Or(a.nums[x].Compare(a.nums[y]), cmp.Compare(x, y)) })
 	}
 	drawn = len(seq)
 	if c.Opportunistic {
-		if a.Config().Method.cardLevel() {
+		if cfg.cardStyle() {
 			seq = a.gapFree(c, seq)
 		}
 		return seq, drawn
@@ -250,13 +253,15 @@ func (a *Audit) measureCards(k int, m *contestMeasure, readings map[string]*card
 			r := readings[byCard[card]]
 			// A card with its own CVR must be read in every contest its CVR
 			// holds; a pooled card's board reads what the card holds, a
-			// contest not read being one the card lacks.
-			if r == nil || (r.found && cardLevel && p.Pool == "" && !hasContest(r, c.index)) {
+			// contest not read being one the card lacks, and so does a
+			// board reading a card drawn without card-style data.
+			_, onCVR := p.CVR.Get(c.index)
+			if r == nil || (r.found && cardLevel && p.Pool == "" && onCVR && !hasContest(r, c.index)) {
 				complete = false
 				break
 			}
 			p.NotFound = !r.found
-			p.MVR = a.mvrVotes(r, p.Pool != "")
+			p.MVR = a.mvrVotes(r, p.Pool != "" || !a.Config().cardStyle())
 		}
 		pairs = append(pairs, p)
 		isSlot := a.firstPhase() && card >= a.data.pendingStart
@@ -279,11 +284,14 @@ func (a *Audit) measureCards(k int, m *contestMeasure, readings map[string]*card
 		for j, p := range pairs {
 			var x float64
 			if cardLevel {
+				if undetermined(readings[byCard[seq[j]]], c.index) {
+					p.NotFound = true // undetermined intent: the worst case, whatever the card style
+				}
 				v, class, err := c.comparisons[i].Assort(&p)
 				if err != nil {
 					return false, nil, fmt.Errorf("rla: contest %q: %w", c.Name, err)
 				}
-				x = v
+				x = a.riskValue(c, i, v)
 				if !slot[j] {
 					m.classes[i][class]++
 				}

@@ -191,6 +191,20 @@ func (a *Audit) Report() (*Report, error) {
 		r.Selection = "Consistent sampling with ticket numbers (Rivest's consistent_sampler as Arlo uses it): each card of the manifest gets a ticket from the SHA-256 of the seed's hash and the card's (jurisdiction, tabulator, batch, position); cards are drawn in increasing order of ticket, without replacement."
 		r.RiskFunction = "ALPHA supermartingale with the shrink-truncate estimator (Stark 2023), whose prior guess is the assorter mean the reported results imply, sampling without replacement, on the assorters of each contest's assertions (Stark 2020)."
 	}
+	if cfg.Selection == SelectRivest && cfg.Method != Batch {
+		list := "the CVRs in the order of the export followed by the phantoms"
+		if cfg.Method == Polling {
+			list = "the manifest's cards in manifest order"
+		}
+		r.Selection = "Rivest's sampler (sampler.py), with replacement: draw k is the SHA-256 of the seed, a comma and k, as an integer modulo the number of cards, plus 1, the position of the drawn card among " + list + ". A card drawn twice counts twice; every draw counts for every contest."
+		r.RiskFunction = strings.Replace(r.RiskFunction, "without replacement", "with replacement", 1)
+	}
+	switch cfg.RiskFunction {
+	case RiskKaplanMarkov:
+		r.RiskFunction = fmt.Sprintf("Kaplan-Markov P-value of Stark's super-simple comparison audits (Stark 2009, 2010) with error inflation γ = %g: the product over the draws of (1 − v/(2γu)) / (1 − ω/(γu)), ω the draw's overstatement and v the diluted margin, for each assertion.", cfg.Gamma)
+	case RiskBravo:
+		r.RiskFunction = "BRAVO (Lindeman, Stark & Yates 2012): Wald's sequential probability ratio test of each winner-loser pair, at the winner's reported share of the pair's votes, sampling with replacement."
+	}
 	if a.st.seed != nil {
 		r.Seed = &SeedReport{Seed: a.st.seed.Seed, How: a.st.seed.How, RecordedAt: a.st.seedEntry.Time, By: a.st.seedEntry.By}
 	}

@@ -49,7 +49,7 @@ func (a *Audit) SetSeed(seed, how, by string) error {
 		return a.enterPhase2()
 	}
 	a.st.seed, a.st.seedEntry = &seedData{Seed: seed, How: how}, e
-	if a.Config().Method.cardLevel() {
+	if a.Config().cardStyle() {
 		a.nums = sample.SampleNumbers(seed, a.data.Cards.Len())
 	}
 	return nil
@@ -98,6 +98,9 @@ func (a *Audit) estimateSize(c *contest, m *contestMeasure, round int) (Estimate
 			}
 			if err != nil {
 				return est, err
+			}
+			for j := range pop {
+				pop[j] = a.riskValue(c, i, pop[j])
 			}
 			test = a.comparisonTest(c, i)
 		case Batch:
@@ -179,17 +182,47 @@ func pollingPopulation(c *contest, i int, d *Data) []float64 {
 // third of the cards pooled, the median simulated sample was 748 cards
 // with aGRAPA against 2,666 with the optimal comparison bet at margin 0.05,
 // and 44 against 36 at margin 0.2.
+//
+// Drawn with replacement (Rivest's sampler) the test ignores N. The
+// Kaplan-Markov risk function takes the values riskValue gives.
 func (a *Audit) comparisonTest(c *contest, i int) stats.Test {
-	if a.Config().Method == Hybrid && a.data.pooledCards(c.index) > 0 {
+	cfg := a.Config()
+	N := int(c.Cards)
+	if cfg.withReplacement() {
+		N = 0
+	}
+	if cfg.RiskFunction == RiskKaplanMarkov {
+		u := c.assertions[i].Upper()
+		return stats.KaplanMarkov{Population: stats.Population{T: 1 - c.comparisons[i].Margin/(2*cfg.Gamma*u), U: 1 + 1/cfg.Gamma}}
+	}
+	if cfg.Method == Hybrid && a.data.pooledCards(c.index) > 0 {
 		return stats.Betting{
 			Population: stats.Population{N: int(c.Cards), T: 0.5, U: c.comparisons[i].Upper()},
 			Bet:        stats.AGRAPA{},
 		}
 	}
 	return stats.Alpha{
-		Population: stats.Population{N: int(c.Cards), T: 0.5, U: c.comparisons[i].Upper()},
+		Population: stats.Population{N: N, T: 0.5, U: c.comparisons[i].Upper()},
 		Estimator:  stats.OptimalComparison{},
 	}
+}
+
+// riskValue turns assertion i's overstatement-assorter value b (SHANGRLA's
+// B = (1 − ω/u)/(2 − v/u)) into what the audit's risk function takes: b
+// itself, or for Kaplan-Markov x = 1 − ω/(γu), so that the test's product
+// ∏ T/x_i with T = 1 − v/(2γu) is Stark's super-simple P-value
+// ∏ (1 − 1/U)/(1 − e_i/(2γ)), U = 2γ/v and e_i = 2ω_i/u the overstatement
+// in votes (Stark 2010, "Super-simple simultaneous single-ballot
+// risk-limiting audits", eq. 6). When the outcome is wrong the mean of ω is
+// at least v/2, so the mean of x is at most T, and Markov's inequality
+// bounds the risk for draws with replacement.
+func (a *Audit) riskValue(c *contest, i int, b float64) float64 {
+	if a.Config().RiskFunction != RiskKaplanMarkov {
+		return b
+	}
+	u, v := c.assertions[i].Upper(), c.comparisons[i].Margin
+	omega := 1 - b*(2-v/u) // ω/u
+	return 1 - omega/a.Config().Gamma
 }
 
 // pollingTest is the risk function of a polling audit: ALPHA with the
@@ -199,11 +232,26 @@ func (a *Audit) comparisonTest(c *contest, i int) stats.Test {
 // margin v, as the ALPHA paper advises (section 2.5.2); SHANGRLA's default,
 // eta near u, bets as if the winner had every vote and needs several times
 // the sample on a realistic margin.
+//
+// BRAVO (Lindeman, Stark & Yates 2012) is Wald's SPRT on the pairwise
+// assorter with the alternative mean s_w = W/(W+L), the winner's reported
+// share of the pair's votes: a card for W multiplies the likelihood ratio
+// by 2s_w, one for L by 2(1 − s_w), any other by 1, exactly BRAVO's.
 func (a *Audit) pollingTest(c *contest, i int) stats.Test {
+	cfg := a.Config()
 	u := c.assertions[i].Upper()
+	N := int(a.data.Manifest.Cards())
+	if cfg.withReplacement() {
+		N = 0
+	}
+	if cfg.RiskFunction == RiskBravo {
+		as := c.assertions[i]
+		w, l := c.Reported[as.WinnerName], c.Reported[as.LoserName]
+		return stats.WaldSPRT{Population: stats.Population{T: 0.5, U: u}, Eta: u * float64(w) / float64(w+l)}
+	}
 	eta := math.Min(u*(1+c.Assertions[i].Margin)/2, u*(1-0x1p-52))
 	return stats.Alpha{
-		Population: stats.Population{N: int(a.data.Manifest.Cards()), T: 0.5, U: u},
+		Population: stats.Population{N: N, T: 0.5, U: u},
 		Estimator:  stats.ShrinkTrunc{Eta: eta},
 	}
 }
@@ -349,20 +397,21 @@ func (a *Audit) selectRound(r int) ([]DrawRecord, error) {
 	before := a.drawnCards()
 	first := len(before) + 1
 	var out []DrawRecord
-	if a.Config().Method == Batch {
-		need := 0
-		for _, n := range sizes {
-			need = max(need, n)
-		}
+	need := 0
+	for _, n := range sizes {
+		need = max(need, n)
+	}
+	switch cfg := a.Config(); {
+	case cfg.Method == Batch:
 		return a.selectBatches(r, len(before), need)
+	case cfg.Selection == SelectRivest && cfg.Method == Polling:
+		return a.selectRivestManifest(r, len(before), need)
+	case cfg.Selection == SelectRivest:
+		return a.selectRivestCards(r, len(before), need)
 	}
 	if a.Config().Method == Polling {
 		// Polling: Arlo's consistent sampling from the manifest, without
 		// replacement; every contest's sample is the same cards.
-		need := 0
-		for _, n := range sizes {
-			need = max(need, n)
-		}
 		// Card ids always take Arlo's (jurisdiction, tabulator, batch)
 		// form, so batches that share a name under different tabulators
 		// stay distinct.
@@ -404,6 +453,54 @@ func (a *Audit) selectRound(r int) ([]DrawRecord, error) {
 			Round: r, Draw: first + i, Card: card, Ticket: a.nums[card].String(), CardID: c.ID,
 			Jurisdiction: c.Batch.Jurisdiction, Tabulator: c.Batch.Tabulator, Batch: c.Batch.Batch,
 			Position: c.Position, ImprintedID: c.ImprintedID, Phantom: c.Phantom,
+		})
+	}
+	return out, nil
+}
+
+// selectRivestCards draws a comparison audit's cards with Rivest's sampler,
+// with replacement, over the card list (CVRs in the order read, then the
+// phantoms): draws before+1..need, draw k being card k's pick minus one.
+func (a *Audit) selectRivestCards(r, before, need int) ([]DrawRecord, error) {
+	_, picks, err := sample.RivestSample(a.st.seed.Seed, 1, int64(a.data.Cards.Len()), need, before, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DrawRecord, 0, len(picks))
+	for i, x := range picks {
+		card := int(x - 1)
+		c := a.data.Cards.Card(card)
+		out = append(out, DrawRecord{
+			Round: r, Draw: before + i + 1, Card: card, Ticket: strconv.FormatInt(x, 10), CardID: c.ID,
+			Jurisdiction: c.Batch.Jurisdiction, Tabulator: c.Batch.Tabulator, Batch: c.Batch.Batch,
+			Position: c.Position, ImprintedID: c.ImprintedID, Phantom: c.Phantom,
+		})
+	}
+	return out, nil
+}
+
+// selectRivestManifest draws a polling audit's cards with Rivest's sampler,
+// with replacement, over the manifest's cards in manifest order.
+func (a *Audit) selectRivestManifest(r, before, need int) ([]DrawRecord, error) {
+	m, err := a.data.Manifest.Sampling()
+	if err != nil {
+		return nil, err
+	}
+	_, picks, err := sample.RivestSample(a.st.seed.Seed, 1, m.Total(), need, before, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DrawRecord, 0, len(picks))
+	for i, x := range picks {
+		bi, pos, err := m.Locate(x)
+		if err != nil {
+			return nil, err
+		}
+		b := a.data.Manifest.Batches[bi]
+		out = append(out, DrawRecord{
+			Round: r, Draw: before + i + 1, Card: int(x - 1), Ticket: strconv.FormatInt(x, 10),
+			CardID:       batchKey(b).String() + "#" + strconv.Itoa(pos),
+			Jurisdiction: b.Jurisdiction, Tabulator: b.Tabulator, Batch: b.Name, Position: pos,
 		})
 	}
 	return out, nil

@@ -16,9 +16,10 @@ import (
 // (on paper the loser leads by one or two votes, the nearest a wrong outcome
 // comes to right), the chance that the audit confirms the outcome is at most
 // the risk limit. Each trial is a different synthetic election and seed;
-// the number of trials is 100 for comparison audits and 60 for hybrid,
-// two-phase and batch audits, whose trials are slower (RLA_VALIDITY_TRIALS
-// sets more for all). With a true confirmation rate of 5% the count exceeds the binomial
+// the number of trials is 100 for comparison audits and 60 for the others
+// (Kaplan-Markov and BRAVO with Rivest's sampler, hybrid, two-phase and
+// batch audits), whose trials are slower (RLA_VALIDITY_TRIALS sets more
+// for all). With a true confirmation rate of 5% the count exceeds the binomial
 // 99.9th percentile (13 of 100, 9 of 60) with probability under 0.001, so a
 // failure means the audit is not valid.
 func TestWrongOutcomesRarelyConfirmed(t *testing.T) {
@@ -34,6 +35,27 @@ func TestWrongOutcomesRarelyConfirmed(t *testing.T) {
 			s, o := synthElection(t, dir, cfg)
 			a := validityInit(t, dir, o, trial)
 			return a, func(d []DrawRecord) string { return interpret(t, s, a, d, filepath.Join(dir, "interp.csv")) }
+		}},
+		{"rivest-kaplan-markov", 60, func(t *testing.T, dir string, trial int) (*Audit, func([]DrawRecord) string) {
+			cfg := cvr.NewSynthConfig(1000, uint64(5000+trial))
+			cfg.Contests = []cvr.SynthContest{{Name: "Mayor", Kind: cvr.SynthPlurality, Margin: 0.1}}
+			cfg.WrongOutcome = true
+			s, o := synthElection(t, dir, cfg)
+			o.Config.Selection, o.Config.RiskFunction = SelectRivest, RiskKaplanMarkov
+			a := validityInit(t, dir, o, trial)
+			return a, func(d []DrawRecord) string { return interpret(t, s, a, d, filepath.Join(dir, "interp.csv")) }
+		}},
+		{"polling-bravo", 60, func(t *testing.T, dir string, trial int) (*Audit, func([]DrawRecord) string) {
+			cfg := cvr.NewSynthConfig(1000, uint64(6000+trial))
+			cfg.Contests = []cvr.SynthContest{{Name: "Mayor", Kind: cvr.SynthPlurality, Choices: 2, Margin: 0.3}}
+			cfg.WrongOutcome = true
+			s, o := synthElection(t, dir, cfg)
+			o.Config.Method, o.Config.Selection, o.Config.RiskFunction = Polling, SelectRivest, RiskBravo
+			a := validityInit(t, dir, o, trial)
+			ids := pooledIDs(s)
+			return a, func(d []DrawRecord) string {
+				return interpretMapped(t, s, a, d, filepath.Join(dir, "interp.csv"), ids)
+			}
 		}},
 		{Hybrid, 60, func(t *testing.T, dir string, trial int) (*Audit, func([]DrawRecord) string) {
 			cfg := cvr.NewSynthConfig(2000, uint64(2000+trial))

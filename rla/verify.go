@@ -103,7 +103,7 @@ func Verify(dir string) ([]string, error) {
 				continue
 			}
 			a.st.seed, a.st.seedEntry = &s, e
-			if cfg.Method.cardLevel() {
+			if cfg.cardStyle() {
 				a.nums = sample.SampleNumbers(s.Seed, d.Cards.Len())
 			}
 		case kindRound:
