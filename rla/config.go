@@ -33,7 +33,9 @@ const (
 // cardStyle reports whether a card-level audit draws each contest's
 // sample from the cards that may hold it (consistent sampling with
 // card-style data), rather than from all cards (Rivest's sampler).
-func (c Config) cardStyle() bool { return c.Method.cardLevel() && c.Selection != SelectRivest }
+func (c Config) cardStyle() bool {
+	return c.Method.cardLevel() && (c.Selection == "" || c.Selection == SelectConsistent)
+}
 
 // withReplacement reports whether the sample is drawn with replacement.
 func (c Config) withReplacement() bool { return c.Selection == SelectRivest || c.Method == Batch }
@@ -100,6 +102,12 @@ const (
 	// for every contest, and margins are diluted over all cards), the
 	// manifest in a polling audit.
 	SelectRivest Selection = "rivest"
+	// SelectTickets draws a comparison audit's cards by Arlo's tickets
+	// (Rivest's consistent_sampler) over the manifest, without replacement
+	// and without card-style data, as Arlo does; each drawn position is the
+	// CVR (or phantom) at that batch and position. For polling it is the
+	// default, SelectConsistent.
+	SelectTickets Selection = "tickets"
 )
 
 // RiskFunction is the risk-measuring function of an audit.
@@ -133,8 +141,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Quantile == 0 {
 		c.Quantile = 0.8
 	}
-	if c.Selection == "" {
-		c.Selection = SelectConsistent
+	if c.Selection == "" || (c.Method == Polling && c.Selection == SelectTickets) {
+		c.Selection = SelectConsistent // polling's consistent sampling is by tickets
 	}
 	if c.RiskFunction == "" {
 		c.RiskFunction = RiskAlpha
@@ -154,9 +162,9 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("rla: error rates %v, %v outside [0, 1)", c.ErrorRate1, c.ErrorRate2)
 	case !(c.Quantile > 0 && c.Quantile < 1):
 		return c, bad("quantile", c.Quantile)
-	case c.Selection != SelectConsistent && c.Selection != SelectRivest:
-		return c, fmt.Errorf("rla: unknown selection %q (consistent or rivest)", c.Selection)
-	case c.Method == Hybrid && c.Selection == SelectRivest:
+	case !slices.Contains([]Selection{SelectConsistent, SelectRivest, SelectTickets}, c.Selection):
+		return c, fmt.Errorf("rla: unknown selection %q (consistent, rivest or tickets)", c.Selection)
+	case c.Method == Hybrid && c.Selection != SelectConsistent:
 		return c, errors.New("rla: a hybrid audit draws by consistent sampling")
 	case c.RiskFunction != RiskAlpha && c.RiskFunction != RiskKaplanMarkov && c.RiskFunction != RiskBravo:
 		return c, fmt.Errorf("rla: unknown risk function %q (alpha, kaplan-markov or bravo)", c.RiskFunction)

@@ -199,6 +199,9 @@ func (a *Audit) Report() (*Report, error) {
 		r.Selection = "Rivest's sampler (sampler.py), with replacement: draw k is the SHA-256 of the seed, a comma and k, as an integer modulo the number of cards, plus 1, the position of the drawn card among " + list + ". A card drawn twice counts twice; every draw counts for every contest."
 		r.RiskFunction = strings.Replace(r.RiskFunction, "without replacement", "with replacement", 1)
 	}
+	if cfg.Selection == SelectTickets && cfg.Method.cardLevel() {
+		r.Selection = "Consistent sampling with ticket numbers over the manifest, as Arlo draws (Rivest's consistent_sampler): each card position gets a ticket from the SHA-256 of the seed's hash and its (jurisdiction, tabulator, batch, position); positions are drawn in increasing order of ticket, without replacement, and each names the CVR (or phantom) at that position. Every draw counts for every contest."
+	}
 	switch cfg.RiskFunction {
 	case RiskKaplanMarkov:
 		r.RiskFunction = fmt.Sprintf("Kaplan-Markov P-value of Stark's super-simple comparison audits (Stark 2009, 2010) with error inflation γ = %g: the product over the draws of (1 − v/(2γu)) / (1 − ω/(γu)), ω the draw's overstatement and v the diluted margin, for each assertion.", cfg.Gamma)

@@ -89,6 +89,8 @@ func TestRivestSelectionAudits(t *testing.T) {
 		want  string
 	}{
 		{"comparison, ALPHA", cfg, Config{RiskLimit: 0.05, Selection: SelectRivest}, StateConfirmed},
+		{"comparison, tickets, ALPHA", cfg, Config{RiskLimit: 0.05, Selection: SelectTickets}, StateConfirmed},
+		{"comparison, tickets, wrong outcome", wrong, Config{RiskLimit: 0.05, Selection: SelectTickets}, StateFullHandCount},
 		{"comparison, Kaplan-Markov", cfg, Config{RiskLimit: 0.05, Selection: SelectRivest, RiskFunction: RiskKaplanMarkov}, StateConfirmed},
 		{"comparison, Kaplan-Markov, wrong outcome", wrong, Config{RiskLimit: 0.05, Selection: SelectRivest, RiskFunction: RiskKaplanMarkov}, StateFullHandCount},
 		{"polling, BRAVO", cfg, Config{RiskLimit: 0.1, Method: Polling, Selection: SelectRivest, RiskFunction: RiskBravo}, StateConfirmed},
@@ -122,6 +124,7 @@ func TestSelectionRiskFunctionRefusals(t *testing.T) {
 		{RiskLimit: 0.05, Selection: SelectRivest, Pending: 10},             // two phases too
 		{RiskLimit: 0.05, Selection: SelectRivest, RiskFunction: RiskKaplanMarkov, Gamma: 0.9},
 		{RiskLimit: 0.05, Selection: "bernoulli"},
+		{RiskLimit: 0.05, Selection: SelectTickets, RiskFunction: RiskKaplanMarkov}, // tickets draw without replacement
 	} {
 		if _, err := c.withDefaults(); err == nil {
 			t.Errorf("%+v accepted", c)

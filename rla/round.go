@@ -409,35 +409,11 @@ func (a *Audit) selectRound(r int) ([]DrawRecord, error) {
 	case cfg.Selection == SelectRivest:
 		return a.selectRivestCards(r, len(before), need)
 	}
-	if a.Config().Method == Polling {
-		// Polling: Arlo's consistent sampling from the manifest, without
-		// replacement; every contest's sample is the same cards.
-		// Card ids always take Arlo's (jurisdiction, tabulator, batch)
-		// form, so batches that share a name under different tabulators
-		// stay distinct.
-		bs := make([]sample.Batch, len(a.data.Manifest.Batches))
-		for i, b := range a.data.Manifest.Batches {
-			bs[i] = b.Batch
-		}
-		m, err := sample.NewManifest(bs, true)
-		if err != nil {
-			return nil, err
-		}
-		draws, err := m.ConsistentDraws(a.st.seed.Seed, len(before), need-len(before), false)
-		if err != nil {
-			return nil, err
-		}
-		for i, d := range draws {
-			b := m.Batches()[d.Batch]
-			key := cvr.BatchKey{Jurisdiction: b.Jurisdiction, Tabulator: b.Tabulator, Batch: b.Name}
-			idx, _ := m.Index(d.Batch, d.Position)
-			out = append(out, DrawRecord{
-				Round: r, Draw: first + i, Card: int(idx - 1), Ticket: sample.TrimTicket(d.Ticket, 18),
-				CardID:       key.String() + "#" + strconv.Itoa(d.Position),
-				Jurisdiction: b.Jurisdiction, Tabulator: b.Tabulator, Batch: b.Name, Position: d.Position,
-			})
-		}
-		return out, nil
+	switch cfg := a.Config(); {
+	case cfg.Method == Polling:
+		return a.selectTickets(r, len(before), need)
+	case cfg.Selection == SelectTickets:
+		return a.selectTicketCards(r, len(before), need)
 	}
 	target := make([]int, len(a.contests))
 	for k, c := range a.contests {
@@ -454,6 +430,66 @@ func (a *Audit) selectRound(r int) ([]DrawRecord, error) {
 			Jurisdiction: c.Batch.Jurisdiction, Tabulator: c.Batch.Tabulator, Batch: c.Batch.Batch,
 			Position: c.Position, ImprintedID: c.ImprintedID, Phantom: c.Phantom,
 		})
+	}
+	return out, nil
+}
+
+// selectTickets draws cards from the manifest by Arlo's consistent
+// sampling (tickets from Rivest's consistent_sampler), without replacement:
+// draws before+1..need. Card ids always take Arlo's (jurisdiction,
+// tabulator, batch) form, so batches that share a name under different
+// tabulators stay distinct.
+func (a *Audit) selectTickets(r, before, need int) ([]DrawRecord, error) {
+	bs := make([]sample.Batch, len(a.data.Manifest.Batches))
+	for i, b := range a.data.Manifest.Batches {
+		bs[i] = b.Batch
+	}
+	m, err := sample.NewManifest(bs, true)
+	if err != nil {
+		return nil, err
+	}
+	draws, err := m.ConsistentDraws(a.st.seed.Seed, before, need-before, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DrawRecord, 0, len(draws))
+	for i, d := range draws {
+		b := m.Batches()[d.Batch]
+		key := cvr.BatchKey{Jurisdiction: b.Jurisdiction, Tabulator: b.Tabulator, Batch: b.Name}
+		idx, _ := m.Index(d.Batch, d.Position)
+		out = append(out, DrawRecord{
+			Round: r, Draw: before + i + 1, Card: int(idx - 1), Ticket: sample.TrimTicket(d.Ticket, 18),
+			CardID:       key.String() + "#" + strconv.Itoa(d.Position),
+			Jurisdiction: b.Jurisdiction, Tabulator: b.Tabulator, Batch: b.Name, Position: d.Position,
+		})
+	}
+	return out, nil
+}
+
+// selectTicketCards draws a comparison audit's cards by Arlo's tickets over
+// the manifest and names each by the card (CVR or phantom) at that batch
+// and position.
+func (a *Audit) selectTicketCards(r, before, need int) ([]DrawRecord, error) {
+	out, err := a.selectTickets(r, before, need)
+	if err != nil {
+		return nil, err
+	}
+	at := map[cvr.BatchKey]map[int]int{}
+	for i := range a.data.Cards.Len() {
+		c := a.data.Cards.Card(i)
+		k := a.data.Manifest.Key(c.Batch.Jurisdiction, c.Batch.Tabulator, c.Batch.Batch)
+		if at[k] == nil {
+			at[k] = map[int]int{}
+		}
+		at[k][c.Position] = i
+	}
+	for i, d := range out {
+		card, ok := at[a.data.Manifest.Key(d.Jurisdiction, d.Tabulator, d.Batch)][d.Position]
+		if !ok {
+			return nil, fmt.Errorf("rla: no CVR or phantom is at position %d of batch %s: ticket selection needs CVR positions that match the manifest (use consistent or rivest selection)", d.Position, d.CardID)
+		}
+		c := a.data.Cards.Card(card)
+		out[i].Card, out[i].CardID, out[i].ImprintedID, out[i].Phantom = card, c.ID, c.ImprintedID, c.Phantom
 	}
 	return out, nil
 }

@@ -92,7 +92,7 @@ func byFlag(fs interface {
 }
 
 func auditInit(e *env, args []string) error {
-	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling|hybrid|batch] [--batch-results B] [--contests NAME,...] [--max-fraction 0.25] [--raire CONTEST=FILE] [--pending N] [--selection consistent|rivest] [--risk-function alpha|kaplan-markov|bravo] [--gamma G]")
+	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling|hybrid|batch] [--batch-results B] [--contests NAME,...] [--max-fraction 0.25] [--raire CONTEST=FILE] [--pending N] [--selection consistent|rivest|tickets] [--risk-function alpha|kaplan-markov|bravo] [--gamma G]")
 	manifest := fs.String("manifest", "", "ballot manifest CSV")
 	var cvrs stringList
 	fs.Var(&cvrs, "cvrs", "CVR export: files, folders or .zip archives (several may follow the flag)")
@@ -105,7 +105,7 @@ func auditInit(e *env, args []string) error {
 	maxFraction := fs.Float64("max-fraction", 0.25, "go to a full hand count when a contest's next round would exceed this fraction of its cards")
 	accept := fs.Bool("accept-inconsistencies", false, "proceed although reconciliation found inconsistencies (they stay recorded)")
 	double := fs.Bool("double-entry", false, "require every interpretation to be entered by two different people")
-	selection := fs.String("selection", "consistent", "how cards are drawn: consistent (consistent sampling; comparison audits with card-style data) or rivest (Rivest's sampler, with replacement, over all cards)")
+	selection := fs.String("selection", "consistent", "how cards are drawn: consistent (SHANGRLA's consistent sampling with card-style data; polling: Arlo's tickets), rivest (Rivest's sampler, with replacement, over all cards) or tickets (comparison: Arlo's tickets over the manifest)")
 	riskFunction := fs.String("risk-function", "alpha", "risk function: alpha (ALPHA), kaplan-markov (comparison audits, --selection rivest) or bravo (polling audits, --selection rivest)")
 	gamma := fs.Float64("gamma", 0, "error inflation of the Kaplan-Markov risk function (default 1.03905)")
 	pending := fs.Int("pending", 0, "two-phase audit: the largest number of cards still to be tabulated (the first phase holds them as pending slots)")
