@@ -1,7 +1,6 @@
 package rla
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -47,37 +46,13 @@ func (t batchTallies) byBatch(b int) *batchTally {
 // listed has 0 votes. Batches are matched to the manifest as CVRs are
 // (Manifest.Key); contests and choices by name or ID, ignoring case.
 func readBatchTallies(raw []byte, name string, m *cvr.Manifest, e *cvr.Election) (batchTallies, error) {
-	text, err := cvr.DecodeText(raw)
+	t, err := newCSVTable(raw, name, ErrBatchTally, []string{"batch", "contest", "choice", "votes"},
+		map[string]string{"batch name": "batch", "batch id": "batch"})
 	if err != nil {
-		return nil, fmt.Errorf("rla: %s: %w: %v", name, ErrBatchTally, err)
+		return nil, err
 	}
-	cr := csv.NewReader(strings.NewReader(text))
-	cr.FieldsPerRecord = -1
-	bad := func(line int, format string, args ...any) error {
-		return fmt.Errorf("rla: %s line %d: %w: %s", name, line, ErrBatchTally, fmt.Sprintf(format, args...))
-	}
-	header, err := cr.Read()
-	if err != nil {
-		return nil, bad(1, "no header row (batch,contest,choice,votes)")
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		if h == "batch name" || h == "batch id" {
-			h = "batch"
-		}
-		if _, dup := col[h]; dup && h != "" {
-			return nil, bad(1, "column %q named twice", h)
-		}
-		col[h] = i
-	}
-	for _, need := range []string{"batch", "contest", "choice", "votes"} {
-		if _, ok := col[need]; !ok {
-			return nil, bad(1, "no %q column (the header must name batch,contest,choice,votes; jurisdiction, tabulator and found are optional)", need)
-		}
-	}
-	_, hasJur := col["jurisdiction"]
-	_, hasTab := col["tabulator"]
+	bad, cell := t.bad, t.cell
+	hasJur, hasTab := t.has("jurisdiction"), t.has("tabulator")
 	// Each manifest batch's key with the fields this file lacks left out,
 	// so a file without a tabulator column still matches when batch names
 	// are unique.
@@ -98,27 +73,12 @@ func readBatchTallies(raw []byte, name string, m *cvr.Manifest, e *cvr.Election)
 	var out batchTallies
 	seen := map[[3]int]bool{}
 	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
+		if err := t.next(); err == io.EOF {
 			break
+		} else if err != nil {
+			return nil, err
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, bad(pe.Line, "%v", pe.Err)
-			}
-			return nil, fmt.Errorf("rla: %s: %w", name, err)
-		}
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			continue
-		}
-		line, _ := cr.FieldPos(0)
-		cell := func(k string) string {
-			if i, ok := col[k]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
+		line := t.line
 		batch := cell("batch")
 		if batch == "" {
 			return nil, bad(line, "field \"batch\" is empty")
@@ -137,13 +97,13 @@ func readBatchTallies(raw []byte, name string, m *cvr.Manifest, e *cvr.Election)
 		case len(bi) > 1:
 			return nil, bad(line, "batch %q names %d batches of the manifest: add the jurisdiction and tabulator columns", where, len(bi))
 		}
-		t := out.byBatch(bi[0])
-		if t == nil {
-			t = &batchTally{Batch: bi[0], Found: true, Votes: map[cvr.ContestIndex][]int64{}}
-			out = append(out, t)
+		bt := out.byBatch(bi[0])
+		if bt == nil {
+			bt = &batchTally{Batch: bi[0], Found: true, Votes: map[cvr.ContestIndex][]int64{}}
+			out = append(out, bt)
 		}
 		found := true
-		if _, ok := col["found"]; ok {
+		if t.has("found") {
 			switch strings.ToLower(cell("found")) {
 			case "", "yes", "y", "true", "1":
 			case "no", "n", "false", "0":
@@ -156,7 +116,7 @@ func readBatchTallies(raw []byte, name string, m *cvr.Manifest, e *cvr.Election)
 			if cell("votes") != "" {
 				return nil, bad(line, "batch %q is marked not found but has votes", where)
 			}
-			t.Found = false
+			bt.Found = false
 			continue
 		}
 		ci, ok := contestIndex(e, cell("contest"))
@@ -177,10 +137,10 @@ func readBatchTallies(raw []byte, name string, m *cvr.Manifest, e *cvr.Election)
 			return nil, bad(line, "batch %q, contest %q, choice %q listed twice", where, ec.Name, ec.Choices[ch].Name)
 		}
 		seen[k] = true
-		if t.Votes[ci] == nil {
-			t.Votes[ci] = make([]int64, len(ec.Choices))
+		if bt.Votes[ci] == nil {
+			bt.Votes[ci] = make([]int64, len(ec.Choices))
 		}
-		t.Votes[ci][ch] = n
+		bt.Votes[ci][ch] = n
 	}
 	for _, t := range out {
 		if !t.Found && len(t.Votes) > 0 {

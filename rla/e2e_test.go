@@ -101,36 +101,7 @@ func interpretMapped(t testing.TB, s *cvr.Synth, a *Audit, draws []DrawRecord, p
 // until every contest is confirmed or goes to a full hand count.
 func runAudit(t testing.TB, s *cvr.Synth, a *Audit, work string) *Status {
 	t.Helper()
-	for round := 1; round <= 10; round++ {
-		draws, err := a.Draw("Test Clerk")
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := a.Record(interpret(t, s, a, draws, filepath.Join(work, "interp.csv")), "Board A")
-		if err != nil {
-			t.Fatal(err)
-		}
-		escalate := false
-		for _, c := range st.Contests {
-			if c.Opportunistic {
-				continue
-			}
-			switch c.State {
-			case StateEscalate:
-				escalate = true
-			case StateInProgress:
-				t.Fatalf("round %d: contest still in progress after all cards were recorded: %+v", round, c)
-			}
-		}
-		if !escalate {
-			return st
-		}
-		if _, err := a.NextRound("Test Clerk"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Fatal("audit did not finish in 10 rounds")
-	return nil
+	return driveAudit(t, a, func(d []DrawRecord) string { return interpret(t, s, a, d, filepath.Join(work, "interp.csv")) })
 }
 
 func TestAuditConfirmsCorrectOutcome(t *testing.T) {

@@ -2,7 +2,6 @@ package rla
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -33,51 +32,19 @@ func readInterpretations(r io.Reader, name string) ([]Interpretation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rla: %s: %w", name, err)
 	}
-	text, err := cvr.DecodeText(raw)
+	t, err := newCSVTable(raw, name, ErrInterpretation, []string{"card_id", "contest", "selections", "found"}, nil)
 	if err != nil {
-		return nil, fmt.Errorf("rla: %s: %w: %v", name, ErrInterpretation, err)
+		return nil, err
 	}
-	cr := csv.NewReader(strings.NewReader(text))
-	cr.FieldsPerRecord = -1
-	bad := func(line int, format string, args ...any) error {
-		return fmt.Errorf("rla: %s line %d: %w: %s", name, line, ErrInterpretation, fmt.Sprintf(format, args...))
-	}
-	header, err := cr.Read()
-	if err != nil {
-		return nil, bad(1, "no header row (card_id,contest,selections,found)")
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	for _, need := range []string{"card_id", "contest", "selections", "found"} {
-		if _, ok := col[need]; !ok {
-			return nil, bad(1, "no %q column (the header must be card_id,contest,selections,found)", need)
-		}
-	}
+	bad, cell := t.bad, t.cell
 	var out []Interpretation
 	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
+		if err := t.next(); err == io.EOF {
 			break
+		} else if err != nil {
+			return nil, err
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, bad(pe.Line, "%v", pe.Err)
-			}
-			return nil, fmt.Errorf("rla: %s: %w", name, err)
-		}
-		line, _ := cr.FieldPos(0)
-		cell := func(k string) string {
-			if i := col[k]; i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		if strings.Join(rec, "") == "" {
-			continue
-		}
+		line := t.line
 		it := Interpretation{CardID: cell("card_id"), Contest: cell("contest")}
 		if it.CardID == "" {
 			return nil, bad(line, "field \"card_id\" is empty")

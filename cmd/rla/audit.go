@@ -93,17 +93,12 @@ func byFlag(fs interface {
 
 func auditInit(e *env, args []string) error {
 	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling|hybrid|batch] [--batch-results B] [--contests NAME,...] [--max-fraction 0.25] [--raire CONTEST=FILE] [--pending N] [--selection consistent|rivest|tickets] [--risk-function alpha|kaplan-markov|bravo] [--gamma G]")
-	manifest := fs.String("manifest", "", "ballot manifest CSV")
-	var cvrs stringList
-	fs.Var(&cvrs, "cvrs", "CVR export: files, folders or .zip archives (several may follow the flag)")
-	format := fs.String("cvr-format", "auto", "CVR export format: auto, dominion-json, dominion-csv, ess, hart, clearballot, nist-json, nist-xml")
-	results := fs.String("results", "", "reported results CSV: contest,choice,votes")
+	in := addInputFlags(fs, "")
 	riskLimit := fs.Float64("risk-limit", 0.05, "risk limit (California: 0.05)")
 	method := fs.String("type", "comparison", "audit type: comparison (ballot-level comparison), polling (ballot polling), hybrid (comparison with pooled batches, ONEAudit) or batch (batch comparison)")
 	batchResults := fs.String("batch-results", "", "reported counts by batch, CSV [jurisdiction,][tabulator,]batch,contest,choice,votes: every batch's (--type batch) or the pooled batches' (--type hybrid)")
 	contests := fs.String("contests", "", "comma-separated contests to audit (default: every contest)")
 	maxFraction := fs.Float64("max-fraction", 0.25, "go to a full hand count when a contest's next round would exceed this fraction of its cards")
-	accept := fs.Bool("accept-inconsistencies", false, "proceed although reconciliation found inconsistencies (they stay recorded)")
 	double := fs.Bool("double-entry", false, "require every interpretation to be entered by two different people")
 	selection := fs.String("selection", "consistent", "how cards are drawn: consistent (SHANGRLA's consistent sampling with card-style data; polling: Arlo's tickets), rivest (Rivest's sampler, with replacement, over all cards) or tickets (comparison: Arlo's tickets over the manifest)")
 	riskFunction := fs.String("risk-function", "alpha", "risk function: alpha (ALPHA), kaplan-markov (comparison audits, --selection rivest) or bravo (polling audits, --selection rivest)")
@@ -112,16 +107,8 @@ func auditInit(e *env, args []string) error {
 	var raire stringList
 	fs.Var(&raire, "raire", "CONTEST=FILE: RAIRE's assertions (JSON) for a ranked-choice contest; repeat for several")
 	by := byFlag(fs)
-	pos, err := parseFlags(fs, args)
+	dir, err := in.parse(fs, args)
 	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		return usageErrorf("give the audit directory (see --help)")
-	}
-	dir := pos[0]
-	cvrs = append(cvrs, pos[1:]...) // "--cvrs a b c": the paths after the first
-	if err := requireFlags(fs, "manifest", "results"); err != nil {
 		return err
 	}
 	cfg := rla.Config{RiskLimit: *riskLimit, Method: rla.Method(*method), MaxFraction: *maxFraction, DoubleEntry: *double, Pending: *pending,
@@ -138,16 +125,10 @@ func auditInit(e *env, args []string) error {
 		raireFiles[name] = file
 	}
 	a, incons, err := rla.Init(dir, rla.InitOptions{
-		Manifest: *manifest, CVRs: cvrs, Format: *format, Results: *results, Config: cfg,
-		AcceptInconsistencies: *accept, By: *by, RAIRE: raireFiles, BatchResults: *batchResults,
+		Manifest: *in.manifest, CVRs: in.cvrs, Format: *in.format, Results: *in.results, Config: cfg,
+		AcceptInconsistencies: *in.accept, By: *by, RAIRE: raireFiles, BatchResults: *batchResults,
 	})
-	if len(incons) > 0 {
-		printInconsistencies(e.stdout, incons)
-	}
-	if errors.Is(err, rla.ErrInconsistent) {
-		return withCode(3, err)
-	}
-	if err != nil {
+	if err := commitOutcome(e, incons, err); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Inputs committed in %s (log head %s).\n", a.Dir, a.Head())
@@ -157,40 +138,68 @@ func auditInit(e *env, args []string) error {
 
 func auditPhase2(e *env, args []string) error {
 	fs := newFlags(e, "rla audit phase2 DIR --manifest M --cvrs PATH... [--cvr-format F] --results R [--accept-inconsistencies]")
-	manifest := fs.String("manifest", "", "the final ballot manifest CSV")
-	var cvrs stringList
-	fs.Var(&cvrs, "cvrs", "the final CVR export: files, folders or .zip archives (several may follow the flag)")
-	format := fs.String("cvr-format", "auto", "CVR export format (as for init)")
-	results := fs.String("results", "", "the final reported results CSV: contest,choice,votes")
-	accept := fs.Bool("accept-inconsistencies", false, "proceed although reconciliation found inconsistencies (they stay recorded)")
+	in := addInputFlags(fs, "the final ")
 	by := byFlag(fs)
+	dir, err := in.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	a, err := rla.Open(dir)
+	if err != nil {
+		return err
+	}
+	incons, err := a.Phase2(rla.Phase2Options{Manifest: *in.manifest, CVRs: in.cvrs, Format: *in.format, Results: *in.results, AcceptInconsistencies: *in.accept, By: *by})
+	if err := commitOutcome(e, incons, err); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Final inputs committed in %s (log head %s).\nNext: roll a new seed in public and run: rla audit seed %s --seed DIGITS\n", a.Dir, a.Head(), a.Dir)
+	return nil
+}
+
+// inputFlags are the flags naming the inputs an audit commits (init, and
+// a two-phase audit's phase2).
+type inputFlags struct {
+	manifest, format, results *string
+	cvrs                      stringList
+	accept                    *bool
+}
+
+// addInputFlags defines the input flags on fs; what prefixes their help
+// ("the final " for the second phase).
+func addInputFlags(fs *flag.FlagSet, what string) *inputFlags {
+	in := &inputFlags{}
+	in.manifest = fs.String("manifest", "", what+"ballot manifest CSV")
+	fs.Var(&in.cvrs, "cvrs", what+"CVR export: files, folders or .zip archives (several may follow the flag)")
+	in.format = fs.String("cvr-format", "auto", "CVR export format: auto, dominion-json, dominion-csv, ess, hart, clearballot, nist-json, nist-xml")
+	in.results = fs.String("results", "", what+"reported results CSV: contest,choice,votes")
+	in.accept = fs.Bool("accept-inconsistencies", false, "proceed although reconciliation found inconsistencies (they stay recorded)")
+	return in
+}
+
+// parse parses the flags and returns the audit directory, the first
+// argument; the paths after the first of "--cvrs a b c" are CVRs too.
+func (in *inputFlags) parse(fs *flag.FlagSet, args []string) (string, error) {
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(pos) == 0 {
-		return usageErrorf("give the audit directory (see --help)")
+		return "", usageErrorf("give the audit directory (see --help)")
 	}
-	cvrs = append(cvrs, pos[1:]...)
-	if err := requireFlags(fs, "manifest", "results"); err != nil {
-		return err
-	}
-	a, err := rla.Open(pos[0])
-	if err != nil {
-		return err
-	}
-	incons, err := a.Phase2(rla.Phase2Options{Manifest: *manifest, CVRs: cvrs, Format: *format, Results: *results, AcceptInconsistencies: *accept, By: *by})
+	in.cvrs = append(in.cvrs, pos[1:]...)
+	return pos[0], requireFlags(fs, "manifest", "results")
+}
+
+// commitOutcome prints the inconsistencies a commitment found and turns
+// ErrInconsistent into exit status 3.
+func commitOutcome(e *env, incons []cvr.Inconsistency, err error) error {
 	if len(incons) > 0 {
 		printInconsistencies(e.stdout, incons)
 	}
 	if errors.Is(err, rla.ErrInconsistent) {
 		return withCode(3, err)
 	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "Final inputs committed in %s (log head %s).\nNext: roll a new seed in public and run: rla audit seed %s --seed DIGITS\n", a.Dir, a.Head(), a.Dir)
-	return nil
+	return err
 }
 
 func printInconsistencies(w io.Writer, incons []cvr.Inconsistency) {
