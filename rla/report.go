@@ -101,6 +101,10 @@ type ContestReport struct {
 	Winners         []string          `json:"winners"`
 	Outcome         string            `json:"outcome"`
 	Opportunistic   bool              `json:"opportunistic,omitempty"`
+	// AuditType and RiskFunction say how this contest is audited: they
+	// differ between contests of a hybrid audit with and without pools.
+	AuditType    string `json:"audit_type"`
+	RiskFunction string `json:"risk_function"`
 }
 
 // AssertionReport is one assertion of a contest with its margin and risk.
@@ -246,6 +250,7 @@ func (a *Audit) Report() (*Report, error) {
 			cr.Assertions = append(cr.Assertions, AssertionReport{Name: as.Name, Margin: as.Margin, Risk: s.Assertions[as.Name]})
 		}
 		cr.Opportunistic = c.Opportunistic
+		cr.AuditType, cr.RiskFunction = a.contestMethod(c)
 		switch {
 		case c.Opportunistic && s.State != StateConfirmed:
 			cr.Outcome = fmt.Sprintf("not targeted; measured on the cards drawn for the other contests at risk %.4g: not confirmed by this audit", s.Risk)
@@ -327,6 +332,31 @@ func (a *Audit) Report() (*Report, error) {
 	return r, nil
 }
 
+// contestMethod names how contest c is audited and its risk function.
+func (a *Audit) contestMethod(c *contest) (method, risk string) {
+	cfg := a.Config()
+	method = string(cfg.Method)
+	if cfg.Method == Hybrid && a.data.pooledCards(c.index) == 0 {
+		method = string(Comparison) + " (no pooled cards)"
+	}
+	switch {
+	case len(c.assertions) == 0:
+	case cfg.Method == Polling && cfg.RiskFunction == RiskBravo:
+		risk = "BRAVO"
+	case cfg.Method == Polling:
+		risk = "ALPHA, shrink_trunc"
+	case cfg.Method == Batch:
+		risk = "ALPHA, optimal_comparison, batch-level"
+	case cfg.RiskFunction == RiskKaplanMarkov:
+		risk = fmt.Sprintf("Kaplan-Markov, gamma %g", cfg.Gamma)
+	case cfg.Method == Hybrid && a.data.pooledCards(c.index) > 0:
+		risk = "betting martingale, agrapa"
+	default:
+		risk = "ALPHA, optimal_comparison"
+	}
+	return method, risk
+}
+
 // countsByName gives a batch's counts in the contests under audit by
 // contest and choice name.
 func countsByName(e *cvr.Election, contests []*contest, t *batchTally) map[string]map[string]int64 {
@@ -396,9 +426,9 @@ func (r *Report) Markdown(w io.Writer) error {
 		r.AuditType, 100*r.RiskLimit, r.Started.Format(time.RFC3339), r.Finished.Format(time.RFC3339), len(r.Rounds), status)
 	p("- Audit log head (SHA-256 of the last entry; publish it to pin the record): `%s`\n\n", r.LogHead)
 
-	p("## Outcomes\n\n| contest | reported winners | state | measured risk | cards examined | o2 | o1 | u1 | u2 | outcome |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	p("## Outcomes\n\n| contest | audit type | risk function | reported winners | state | measured risk | cards examined | o2 | o1 | u1 | u2 | outcome |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Contests {
-		p("| %s | %s | %s | %.4g | %d | %d | %d | %d | %d | %s |\n", c.Name, strings.Join(c.ReportedWinners, ", "), c.State, c.Risk, c.CardsExamined,
+		p("| %s | %s | %s | %s | %s | %.4g | %d | %d | %d | %d | %d | %s |\n", c.Name, c.AuditType, c.RiskFunction, strings.Join(c.ReportedWinners, ", "), c.State, c.Risk, c.CardsExamined,
 			c.Discrepancies.O2, c.Discrepancies.O1, c.Discrepancies.U1, c.Discrepancies.U2, c.Outcome)
 	}
 	p("\nThe measured risk is the largest chance, over the contest's assertions, that an audit of a wrong outcome would have produced evidence this strong; the reported outcome is confirmed when it is at or below the risk limit.\n\n")
@@ -564,8 +594,8 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 <ul><li>Audit type: {{.AuditType}}</li><li>Risk limit: {{pct .RiskLimit}}</li>
 <li>Started {{.Started}}; last step {{.Finished}}; {{len .Rounds}} rounds; {{if .Complete}}complete{{else}}<b>not complete</b>{{end}}</li>
 <li>Audit log head: <code>{{.LogHead}}</code></li></ul>
-<h2>Outcomes</h2><table><tr><th>contest</th><th>reported winners</th><th>state</th><th>measured risk</th><th>cards examined</th><th>o2</th><th>o1</th><th>u1</th><th>u2</th><th>outcome</th></tr>
-{{range .Contests}}<tr><td>{{.Name}}</td><td>{{join .ReportedWinners}}</td><td>{{.State}}</td><td>{{g4 .Risk}}</td><td>{{.CardsExamined}}</td><td>{{.Discrepancies.O2}}</td><td>{{.Discrepancies.O1}}</td><td>{{.Discrepancies.U1}}</td><td>{{.Discrepancies.U2}}</td><td>{{.Outcome}}</td></tr>
+<h2>Outcomes</h2><table><tr><th>contest</th><th>audit type</th><th>risk function</th><th>reported winners</th><th>state</th><th>measured risk</th><th>cards examined</th><th>o2</th><th>o1</th><th>u1</th><th>u2</th><th>outcome</th></tr>
+{{range .Contests}}<tr><td>{{.Name}}</td><td>{{.AuditType}}</td><td>{{.RiskFunction}}</td><td>{{join .ReportedWinners}}</td><td>{{.State}}</td><td>{{g4 .Risk}}</td><td>{{.CardsExamined}}</td><td>{{.Discrepancies.O2}}</td><td>{{.Discrepancies.O1}}</td><td>{{.Discrepancies.U1}}</td><td>{{.Discrepancies.U2}}</td><td>{{.Outcome}}</td></tr>
 {{end}}</table>
 <h2>Inputs</h2><p>{{.Manifest.Batches}} batches, {{.Manifest.Cards}} cards in the manifest; {{.CVRs}} CVRs; {{.Phantoms}} phantoms.</p>
 <table><tr><th>role</th><th>file</th><th>SHA-256</th></tr>{{range .Inputs}}<tr><td>{{.Role}}</td><td>{{.Name}}</td><td><code>{{.SHA256}}</code></td></tr>{{end}}</table>
