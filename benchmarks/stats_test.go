@@ -1,6 +1,7 @@
 package benchmarks
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -55,13 +56,21 @@ func statsComparison() ([]float64, float64) {
 
 func statsStream(b *testing.B, test stats.Test, x []float64) {
 	b.Helper()
-	b.ReportAllocs()
-	start := time.Now()
-	for range b.N {
+	statsStreamOf(b, func() stats.Stream {
 		s, err := test.Start()
 		if err != nil {
 			b.Fatal(err)
 		}
+		return s
+	}, x)
+}
+
+func statsStreamOf(b *testing.B, start func() stats.Stream, x []float64) {
+	b.Helper()
+	b.ReportAllocs()
+	t0 := time.Now()
+	for range b.N {
+		s := start()
 		for _, v := range x {
 			if err := s.Add(v); err != nil {
 				b.Fatal(err)
@@ -71,8 +80,33 @@ func statsStream(b *testing.B, test stats.Test, x []float64) {
 			b.Fatal(p)
 		}
 	}
-	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*len(x)), "ns/obs")
+	b.ReportMetric(float64(time.Since(t0).Nanoseconds())/float64(b.N*len(x)), "ns/obs")
 }
+
+// sumStream is the baseline Stream: it checks each observation, counts it
+// and adds it to a running sum, which every test of package stats does.
+type sumStream struct {
+	n   int
+	sum float64
+}
+
+func (s *sumStream) Add(x float64) error {
+	if !(x >= 0 && x <= 1) {
+		return errors.New("x out of range")
+	}
+	s.n++
+	s.sum += x
+	return nil
+}
+
+func (s *sumStream) P() float64 {
+	if s.sum < 0 {
+		return 0
+	}
+	return 1
+}
+func (s *sumStream) Last() float64 { return s.P() }
+func (s *sumStream) N() int        { return s.n }
 
 func BenchmarkStatsTests(b *testing.B) {
 	poll := statsPolling()
@@ -129,6 +163,24 @@ func BenchmarkStatsTests(b *testing.B) {
 		}
 		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
 	})
+	b.Run("baseline_divide", func(b *testing.B) {
+		// Dependent divisions: the latency of one float64 division on this
+		// CPU, the floor of any step whose result feeds the next division.
+		start := time.Now()
+		for range b.N {
+			a := 1.0
+			for _, v := range poll {
+				a = (1.25 + v) / a
+			}
+			if math.IsNaN(a) {
+				b.Fatal(a)
+			}
+		}
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
+	})
+	// The least a Stream costs: statsStream calling Add through the
+	// interface on a stream that checks x and keeps a count and a sum.
+	b.Run("baseline_stream", func(b *testing.B) { statsStreamOf(b, func() stats.Stream { return &sumStream{} }, poll) })
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) { statsStream(b, c.test, c.x) })
 	}
