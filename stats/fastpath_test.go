@@ -1,0 +1,101 @@
+package stats
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The streams' Add methods have fast paths that must compute exactly what
+// their general paths compute. These tests feed the same observations to a
+// stream through Add and to another through its general path alone, and
+// require every p and history entry to agree bit for bit.
+
+// fastPathSamples are samples that exercise both paths: polling and
+// comparison data near and far from the null, long runs that drive a product
+// out of the normal range, and finite populations nearly exhausted (the null
+// mean reaches 0 or u).
+func fastPathSamples(u float64) [][]float64 {
+	r := rand.New(rand.NewPCG(11, 12))
+	var out [][]float64
+	poll := func(n int, p1, p0 float64) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			switch v := r.Float64(); {
+			case v < p1:
+				x[i] = u
+			case v < p1+p0:
+				x[i] = 0
+			default:
+				x[i] = u / 2
+			}
+		}
+		return x
+	}
+	out = append(out, poll(20000, 0.46, 0.44), poll(20000, 0.6, 0.3), poll(5000, 0.3, 0.6), poll(3000, 0.95, 0.01))
+	unif := make([]float64, 20000)
+	for i := range unif {
+		unif[i] = r.Float64() * u
+	}
+	out = append(out, unif)
+	for _, v := range []float64{0, u} {
+		run := make([]float64, 5000)
+		for i := range run {
+			run[i] = v
+			if i%5 == 0 {
+				run[i] = u / 2
+			}
+		}
+		out = append(out, run)
+	}
+	return out
+}
+
+type addFunc func(x float64) error
+
+func checkSameStreams(t *testing.T, name string, x []float64, fast Stream, general Stream, generalAdd addFunc) {
+	t.Helper()
+	for i, v := range x {
+		if i%997 == 3 {
+			// An invalid observation is an error and changes nothing.
+			if fast.Add(-1) == nil || generalAdd(math.NaN()) == nil {
+				t.Fatalf("%s: an invalid observation was accepted", name)
+			}
+		}
+		e1, e2 := fast.Add(v), generalAdd(v)
+		if (e1 == nil) != (e2 == nil) {
+			t.Fatalf("%s: x[%d] = %v: errors %v and %v", name, i, v, e1, e2)
+		}
+		if math.Float64bits(fast.(stream).rawLast()) != math.Float64bits(general.(stream).rawLast()) ||
+			math.Float64bits(fast.P()) != math.Float64bits(general.P()) {
+			t.Fatalf("%s: after x[%d]: fast path p %v last %v, general path p %v last %v",
+				name, i, fast.P(), fast.(stream).rawLast(), general.P(), general.(stream).rawLast())
+		}
+	}
+	if math.Float64bits(fast.Last()) != math.Float64bits(general.Last()) || fast.N() != general.N() {
+		t.Fatalf("%s: end: fast %v (%d), general %v (%d)", name, fast.Last(), fast.N(), general.Last(), general.N())
+	}
+}
+
+func TestAlphaFastPath(t *testing.T) {
+	for _, u := range []float64{1, 2 / 1.99, 1.5} {
+		for _, x := range fastPathSamples(u) {
+			for _, N := range []int{0, len(x), len(x) + 3, 3 * len(x)} {
+				pop := Population{N: N, U: u}
+				for _, est := range []Estimator{
+					FixedAlternativeMean{Eta: 0.52 * u}, FixedAlternativeMean{Eta: 0.9 * u},
+					ShrinkTrunc{Eta: 0.55 * u}, ShrinkTrunc{}, ShrinkTrunc{F: 0.2, D: 10},
+					OptimalComparison{},
+				} {
+					a := Alpha{Population: pop, Estimator: est}
+					fast, err1 := a.start()
+					general, err2 := a.start()
+					if err1 != nil || err2 != nil {
+						continue // optimal_comparison with u = 1
+					}
+					checkSameStreams(t, est.Name(), x, fast, general, general.add)
+				}
+			}
+		}
+	}
+}
