@@ -99,3 +99,58 @@ func TestAlphaFastPath(t *testing.T) {
 		}
 	}
 }
+
+func TestBettingFastPath(t *testing.T) {
+	for _, u := range []float64{1, 2 / 1.99, 1.5} {
+		for _, x := range fastPathSamples(u) {
+			for _, N := range []int{0, len(x), len(x) + 3, 3 * len(x)} {
+				pop := Population{N: N, U: u}
+				for _, bet := range []Bet{
+					FixedBet{Lam: 0.1}, FixedBet{Lam: 1.9}, AGRAPA{}, AGRAPA{Lam: 0.3, C0: 0.5, CMax: 0.9, Grow: 1},
+					AGRAPA{C0: 0.2, CMax: 0.2}, KellyOptimal{Pop: []float64{0, u, u, u / 2}},
+				} {
+					b := Betting{Population: pop, Bet: bet}
+					fast, err1 := b.start(nil)
+					general, err2 := b.start(nil)
+					if err1 != nil || err2 != nil {
+						t.Fatal(err1, err2)
+					}
+					checkSameStreams(t, bet.Name(), x, fast, general, general.add)
+				}
+			}
+		}
+	}
+}
+
+// clipBet's shortcut gives min(c/m, lam) without the division only where
+// that is lam; near the boundary it must agree with the division.
+func TestClipBet(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 1_000_000 {
+		c := 1 - r.Float64()
+		m := r.Float64() * 2
+		lam := c / m * (1 + (r.Float64()-0.5)*4e-6)
+		switch r.IntN(8) {
+		case 0:
+			lam = c / m
+		case 1:
+			lam = math.Nextafter(c/m, 0)
+		case 2:
+			lam = -lam
+		case 3:
+			lam = r.NormFloat64()
+		}
+		want := max(0, min(c/m, lam))
+		if got := clipBet(c, m, lam); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("clipBet(%v, %v, %v) = %v, want %v", c, m, lam, got, want)
+		}
+	}
+	for _, lam := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1)} {
+		for _, m := range []float64{0.5, 0, math.NaN(), math.Inf(1), -0.1} {
+			want := max(0, min(1/m, lam))
+			if got := clipBet(1, m, lam); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("clipBet(1, %v, %v) = %v, want %v", m, lam, got, want)
+			}
+		}
+	}
+}
