@@ -154,3 +154,45 @@ func TestClipBet(t *testing.T) {
 		}
 	}
 }
+
+// mix_betting holds observations and processes them in batches, one
+// component at a time; that must give what step gives one observation at a
+// time.
+func TestMixBatch(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	for _, u := range []float64{1, 2 / 1.99, 1.5} {
+		for _, x := range fastPathSamples(u) {
+			x = x[:min(len(x), 4000)]
+			for _, N := range []int{0, len(x), len(x) + 3, 3 * len(x)} {
+				for _, lams := range [][]float64{nil, {0.5, 1.999, 3}, {0, 0.2, 1.9, 2}} {
+					b := MixBetting{Population: Population{N: N, U: u}, Lams: lams}
+					whole, err := b.Risk(x)
+					if err != nil {
+						t.Fatal(err)
+					}
+					general, _ := b.start()
+					stream, _ := b.start()
+					for i, v := range x {
+						general.step(v)
+						if err := stream.Add(v); err != nil {
+							t.Fatal(err)
+						}
+						if i < len(x)-1 && math.Float64bits(general.tail.last()) != math.Float64bits(whole.History[i]) {
+							t.Fatalf("N=%d u=%v: history[%d] = %v, step by step %v", N, u, i, whole.History[i], general.tail.last())
+						}
+						if r.IntN(500) == 0 || i == len(x)-1 {
+							// A query processes what the stream holds.
+							if math.Float64bits(stream.P()) != math.Float64bits(general.P()) ||
+								math.Float64bits(stream.Last()) != math.Float64bits(general.Last()) || stream.N() != general.N() {
+								t.Fatalf("N=%d u=%v: after %d: stream %v %v, step by step %v %v", N, u, i+1, stream.P(), stream.Last(), general.P(), general.Last())
+							}
+						}
+					}
+					if math.Float64bits(whole.P) != math.Float64bits(general.P()) || math.Float64bits(whole.History[len(x)-1]) != math.Float64bits(general.Last()) {
+						t.Fatalf("N=%d u=%v: p %v, step by step %v", N, u, whole.P, general.P())
+					}
+				}
+			}
+		}
+	}
+}
