@@ -259,9 +259,7 @@ func (a Alpha) start() (*alphaStream, error) {
 	s.pure = p.N == 0 && e.kind != estShrink
 	s.memo.reset()
 	s.shrinkVar = e.kind == estShrink && e.f != 0
-	if !s.pure {
-		s.prepare()
-	}
+	s.prepare()
 	return s, nil
 }
 
@@ -279,9 +277,8 @@ type alphaStream struct {
 	// Unless pure, m and eta are the null mean m_j and the estimate eta_j
 	// of the next draw j = N()+1, computed (by prepare) when the previous
 	// draw was added, so that the two divisions behind them run while the
-	// caller fetches the next observation instead of delaying its term;
-	// um = u − m and ue = u − eta, as alphaTerm computes them.
-	m, eta, um, ue float64
+	// caller fetches the next observation instead of delaying its term.
+	m, eta float64
 	// fast: the next draw may take Add's fast path (see Add).
 	fast bool
 	// shrinkVar: shrink_trunc with f > 0 keeps a running variance.
@@ -298,11 +295,15 @@ func alphaTerm(x, eta, m, u float64) float64 {
 	return t
 }
 
-// prepare computes m, eta, um, ue and fast for the next draw, from the
-// draws taken so far (the estimator's state included). Each value is
-// computed with the same operations, in the same order, as when it was
-// computed at the draw itself, so it is the same number.
+// prepare computes m, eta and fast for the next draw, from the draws taken
+// so far (the estimator's state included). Each value is computed with the
+// same operations, in the same order, as when it was computed at the draw
+// itself, so it is the same number.
 func (s *alphaStream) prepare() {
+	if s.pure {
+		s.setNext(s.pop.T, s.est.eta)
+		return
+	}
 	N, n, u := s.pop.N, s.tail.n, s.pop.U
 	m := nullMean(N, s.nt, s.pop.T, s.sum, n)
 	var eta float64
@@ -318,8 +319,7 @@ func (s *alphaStream) prepare() {
 }
 
 func (s *alphaStream) setNext(m, eta float64) {
-	u := s.pop.U
-	s.m, s.eta, s.um, s.ue = m, eta, u-m, u-eta
+	s.m, s.eta = m, eta
 	// The conditions of guard.post's fast path that do not depend on the
 	// product; prod.slow changes only in the general path, which calls
 	// prepare afterwards.
@@ -327,52 +327,68 @@ func (s *alphaStream) setNext(m, eta float64) {
 }
 
 // Add takes the next observation. The fast path is the general path (add)
-// for the usual case: a valid x, a null mean m clear of 0 and u, and a
-// product whose new fraction stays in range with a value above 1e-14 (so
-// that guard.post keeps it). It computes the very same operations; any
-// other case goes to add before anything is changed.
+// for the usual case: a valid x, a null mean m clear of 0 and u, a term
+// already in memo when pure, and a product whose new fraction stays in
+// range with a value above 1e-14 (so that guard.post keeps it). It
+// computes the very same operations; any other case goes to add before
+// anything is changed.
 func (s *alphaStream) Add(x float64) error {
 	n := s.tail.n
-	if s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax {
-		u := s.pop.U
-		term := x*s.eta/s.m + (u-x)*s.ue/s.um // alphaTerm
+	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
+		return s.add(x)
+	}
+	var term float64
+	u := s.pop.U
+	if s.pure {
+		b := math.Float64bits(x)
+		i := memoSlot(b)
+		if s.memo.key[i] != b {
+			return s.add(x)
+		}
+		term = s.memo.val[i]
+	} else {
+		m, eta := s.m, s.eta
+		term = x*eta/m + (u-x)*(u-eta)/(u-m) // alphaTerm
 		if u != 1 {
 			term /= u
 		}
-		f := s.prod.f * term
-		v := f * s.prod.scale // scaled.value, with slow false
-		if (math.Float64bits(f)>>52&0x7ff)-(1023-300) <= 600 && v > 1e-14 {
-			s.prod.f = f
-			s.tail.n = n + 1
-			s.tail.lastM = v
-			if v > s.tail.max {
-				s.tail.max = v
-			}
-			sum := s.sum + x
-			s.sum = sum
-			// prepare, inline: the next draw's m and eta.
-			n++
-			m := nullMean(s.pop.N, s.nt, s.pop.T, sum, n)
-			var eta float64
-			switch s.est.kind {
-			case estConst:
-				eta = s.est.eta
-			case estFixed:
-				eta = nullMean(s.pop.N, s.est.neta, s.est.eta, sum, n)
-			default:
-				// estState.next's test for shrink_trunc with f = 0
-				// (shrinkVar is false): weighted clear of the bounds.
-				e := &s.est
-				eta = (e.deta + sum) / (e.d + float64(n))
-				if !(eta > 0 && eta >= m*(1+eps)+e.tolB && eta <= e.umax-e.tolB) {
-					eta = e.next(s.pop.N, n, sum, m, s.pop.U)
-				}
-			}
-			s.setNext(m, eta)
-			return nil
+	}
+	f := s.prod.f * term
+	v := f * s.prod.scale // scaled.value, with slow false
+	if !((math.Float64bits(f)>>52&0x7ff)-(1023-300) <= 600 && v > 1e-14) {
+		return s.add(x)
+	}
+	s.prod.f = f
+	s.tail.n = n + 1
+	s.tail.lastM = v
+	if v > s.tail.max {
+		s.tail.max = v
+	}
+	sum := s.sum + x
+	s.sum = sum
+	if s.pure {
+		return nil
+	}
+	// prepare, inline: the next draw's m and eta.
+	n++
+	m := nullMean(s.pop.N, s.nt, s.pop.T, sum, n)
+	var eta float64
+	switch s.est.kind {
+	case estConst:
+		eta = s.est.eta
+	case estFixed:
+		eta = nullMean(s.pop.N, s.est.neta, s.est.eta, sum, n)
+	default:
+		// estState.next's test for shrink_trunc with f = 0 (shrinkVar is
+		// false): weighted clear of the bounds.
+		e := &s.est
+		eta = (e.deta + sum) / (e.d + float64(n))
+		if !(eta > 0 && eta >= m*(1+eps)+e.tolB && eta <= e.umax-e.tolB) {
+			eta = e.next(s.pop.N, n, sum, m, s.pop.U)
 		}
 	}
-	return s.add(x)
+	s.setNext(m, eta)
+	return nil
 }
 
 func (s *alphaStream) add(x float64) error {
@@ -402,9 +418,7 @@ func (s *alphaStream) add(x float64) error {
 		// The running variance is used only when f > 0.
 		s.est.w.add(x)
 	}
-	if !s.pure {
-		s.prepare()
-	}
+	s.prepare()
 	return nil
 }
 
