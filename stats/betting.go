@@ -312,8 +312,8 @@ func (s *bettingStream) Add(x float64) error {
 			// (on which each draw waits for the previous one), raw_j, then
 			// the next m and λ.
 			b := &s.bet
-			b.w.k++
-			k := float64(b.w.k)
+			b.w.k = n + 1 // Welford's count is the number of draws
+			k := float64(n + 1)
 			old := b.w.mean
 			mu := old + (x-old)/k
 			b.w.mean = mu

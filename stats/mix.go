@@ -144,12 +144,13 @@ func (s *mixStream) batch(xs, h []float64) {
 	dd, tt := d[:len(xs)], tot[:len(xs)]
 	f, e, lams := s.f, s.e[:len(s.f)], s.lams[:len(s.f)]
 	k := 0
-	// Two components at a time, where both are in the same one of step's
-	// first two states at the start of the batch: two independent running
-	// products, and for each observation the two terms added in the order
-	// of the grid. In the usual state (2^e a normal float64, e in [-400,
-	// 1023]) a component's term is its value v·2^e after the adjustment
-	// (postMix); a component that has vanished (e < -400) counts as 1. At
+	// Two components at a time, where both are in one of step's first two
+	// states at the start of the batch: two independent running products,
+	// and for each observation the two terms added in the order of the
+	// grid. A component that has vanished (e < -400) counts as 1; in the
+	// usual state (2^e a normal float64, e in [-400, 1023]) a component's
+	// term is its value v·2^e after the adjustment (postMix), and a
+	// vanished component paired with a usual one is postMix(v·0) = 1. At
 	// the first observation where a product leaves [2^-256, 2^256) (inside
 	// step's range, so that step keeps the component in its state while it
 	// stays there), the two finish the batch one after the other, which
@@ -159,18 +160,6 @@ func (s *mixStream) batch(xs, h []float64) {
 		l0, l1 := lams[k], lams[k+1]
 		j := 0
 		switch e0, e1 := e[k], e[k+1]; {
-		case usual(e0) && usual(e1):
-			s0, s1 := pow2(e0), pow2(e1)
-			for ; j < len(dd); j++ {
-				dj := dd[j]
-				a0 := v0 * (1 + l0*dj)
-				a1 := v1 * (1 + l1*dj)
-				if expOff(a0)|expOff(a1) >= 512 {
-					break
-				}
-				v0, v1 = a0, a1
-				tt[j] = tt[j] + postMix(a0*s0) + postMix(a1*s1)
-			}
 		case e0 < -400 && e1 < -400:
 			for ; j < len(dd); j++ {
 				dj := dd[j]
@@ -181,6 +170,18 @@ func (s *mixStream) batch(xs, h []float64) {
 				}
 				v0, v1 = a0, a1
 				tt[j] = tt[j] + 1 + 1
+			}
+		case e0 <= 1023 && e1 <= 1023:
+			s0, s1 := termScale(e0), termScale(e1)
+			for ; j < len(dd); j++ {
+				dj := dd[j]
+				a0 := v0 * (1 + l0*dj)
+				a1 := v1 * (1 + l1*dj)
+				if expOff(a0)|expOff(a1) >= 512 {
+					break
+				}
+				v0, v1 = a0, a1
+				tt[j] = tt[j] + postMix(a0*s0) + postMix(a1*s1)
 			}
 		}
 		f[k], f[k+1] = v0, v1
@@ -202,12 +203,18 @@ func (s *mixStream) batch(xs, h []float64) {
 	s.sum = sum
 }
 
-// usual reports whether 2^e is a normal float64 that step's usual case
-// multiplies a component's fraction by.
-func usual(e int) bool { return e >= -400 && e <= 1023 }
-
 // pow2 is 2^e for e in [-1022, 1023].
 func pow2(e int) float64 { return math.Float64frombits(uint64(e+1023) << 52) }
+
+// termScale is, for a component with exponent e <= 1023, what its fraction
+// v (in step's range) is multiplied by before postMix to give its term: 2^e,
+// or 0 for a vanished component (e < -400), whose term is postMix(±0) = 1.
+func termScale(e int) float64 {
+	if e < -400 {
+		return 0
+	}
+	return pow2(e)
+}
 
 // expOff is below 512 exactly when 2^-256 <= |v| < 2^256.
 func expOff(v float64) uint64 { return (math.Float64bits(v)>>52&0x7ff - (1023 - 256)) }
