@@ -13,6 +13,12 @@ import "math"
 //
 // As in SHANGRLA, the component martingales test the null mean 1/2 whatever T
 // is (SHANGRLA does not pass t to them); T only sets the default grid.
+//
+// Its Stream checks each observation at once but computes in batches of up
+// to 32 (P and Last compute what is pending first), with the same values as
+// one observation at a time: the work per observation is a product and a
+// sum term for every bet of the grid, and batches let the sums of several
+// observations proceed together.
 type MixBetting struct {
 	Population
 	// Lams is the grid of bets, each ≥ 0; nil selects 100 equally spaced
