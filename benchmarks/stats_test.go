@@ -108,6 +108,33 @@ func (s *sumStream) P() float64 {
 func (s *sumStream) Last() float64 { return s.P() }
 func (s *sumStream) N() int        { return s.n }
 
+// welfordStream is sumStream with Welford's running mean and sum of squared
+// deviations, the running statistics of aGRAPA.
+type welfordStream struct {
+	sumStream
+	mean, m2 float64
+}
+
+func (s *welfordStream) Add(x float64) error {
+	if !(x >= 0 && x <= 1) {
+		return errors.New("x out of range")
+	}
+	s.n++
+	s.sum += x
+	old := s.mean
+	s.mean = old + (x-old)/float64(s.n)
+	s.m2 += (x - old) * (x - s.mean)
+	return nil
+}
+
+func (s *welfordStream) P() float64 {
+	if s.m2 < 0 || s.sum < 0 {
+		return 0
+	}
+	return 1
+}
+func (s *welfordStream) Last() float64 { return s.P() }
+
 func BenchmarkStatsTests(b *testing.B) {
 	poll := statsPolling()
 	cmp, u := statsComparison()
@@ -178,9 +205,34 @@ func BenchmarkStatsTests(b *testing.B) {
 		}
 		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
 	})
+	b.Run("baseline_divide4", func(b *testing.B) {
+		// Four divisions per observation that do not wait for each other:
+		// what ALPHA's term, null mean and estimate cost with N finite
+		// (x·eta/m, (u−x)(u−eta)/(u−m), m_j, eta_j) when nothing else
+		// limits them (the divider's throughput).
+		start := time.Now()
+		for range b.N {
+			acc := 0.0
+			for i, v := range poll {
+				d := float64(2*statsObs - i)
+				acc += (1e6-v)/d + (1.04e6-v)/d + v/(d+1) + (1-v)/(d+2)
+			}
+			if math.IsNaN(acc) {
+				b.Fatal(acc)
+			}
+		}
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
+	})
 	// The least a Stream costs: statsStream calling Add through the
 	// interface on a stream that checks x and keeps a count and a sum.
 	b.Run("baseline_stream", func(b *testing.B) { statsStreamOf(b, func() stats.Stream { return &sumStream{} }, poll) })
+	// The least aGRAPA's stream costs: the same, plus Welford's running
+	// mean and sum of squares as SHANGRLA updates them, whose mean waits at
+	// each draw for the previous draw's (a subtraction, a division and an
+	// addition, and the trip through memory between calls).
+	b.Run("baseline_welford", func(b *testing.B) {
+		statsStreamOf(b, func() stats.Stream { return &welfordStream{} }, poll)
+	})
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) { statsStream(b, c.test, c.x) })
 	}
