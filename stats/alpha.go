@@ -337,8 +337,9 @@ func (s *alphaStream) Add(x float64) error {
 	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
 		return s.add(x)
 	}
-	var term float64
 	u := s.pop.U
+	sum := s.sum + x
+	var term, m1, eta1 float64
 	if s.pure {
 		b := math.Float64bits(x)
 		i := memoSlot(b)
@@ -347,6 +348,20 @@ func (s *alphaStream) Add(x float64) error {
 		}
 		term = s.memo.val[i]
 	} else {
+		// The next draw's m and eta (prepare's), first, so that their
+		// divisions, which wait only for the sum, are under way while
+		// this draw's term waits for its own.
+		m1 = nullMean(s.pop.N, s.nt, s.pop.T, sum, n+1)
+		switch s.est.kind {
+		case estConst:
+			eta1 = s.est.eta
+		case estFixed:
+			eta1 = nullMean(s.pop.N, s.est.neta, s.est.eta, sum, n+1)
+		default:
+			// shrink_trunc with f = 0 (shrinkVar is false): weighted,
+			// checked below.
+			eta1 = (s.est.deta + sum) / (s.est.d + float64(n+1))
+		}
 		m, eta := s.m, s.eta
 		term = x*eta/m + (u-x)*(u-eta)/(u-m) // alphaTerm
 		if u != 1 {
@@ -364,30 +379,15 @@ func (s *alphaStream) Add(x float64) error {
 	if v > s.tail.max {
 		s.tail.max = v
 	}
-	sum := s.sum + x
 	s.sum = sum
 	if s.pure {
 		return nil
 	}
-	// prepare, inline: the next draw's m and eta.
-	n++
-	m := nullMean(s.pop.N, s.nt, s.pop.T, sum, n)
-	var eta float64
-	switch s.est.kind {
-	case estConst:
-		eta = s.est.eta
-	case estFixed:
-		eta = nullMean(s.pop.N, s.est.neta, s.est.eta, sum, n)
-	default:
-		// estState.next's test for shrink_trunc with f = 0 (shrinkVar is
-		// false): weighted clear of the bounds.
-		e := &s.est
-		eta = (e.deta + sum) / (e.d + float64(n))
-		if !(eta > 0 && eta >= m*(1+eps)+e.tolB && eta <= e.umax-e.tolB) {
-			eta = e.next(s.pop.N, n, sum, m, s.pop.U)
-		}
+	if e := &s.est; e.kind == estShrink && !(eta1 > 0 && eta1 >= m1*(1+eps)+e.tolB && eta1 <= e.umax-e.tolB) {
+		// estState.next's test of weighted failed: its general path.
+		eta1 = e.next(s.pop.N, n+1, sum, m1, u)
 	}
-	s.setNext(m, eta)
+	s.setNext(m1, eta1)
 	return nil
 }
 
