@@ -291,46 +291,48 @@ func (s *bettingStream) setNext(m, lam float64) {
 // changed.
 func (s *bettingStream) Add(x float64) error {
 	n := s.tail.n
-	if s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax {
-		m := s.m
-		f := s.prod.f * (1 + s.lam*(x-m))
-		v := f * s.prod.scale // scaled.value, with slow false
-		if (math.Float64bits(f)>>52&0x7ff)-(1023-300) <= 600 && v > 1e-14 {
-			s.prod.f = f
-			s.tail.n = n + 1
-			s.tail.lastM = v
-			if v > s.tail.max {
-				s.tail.max = v
-			}
-			sum := s.sum + x
-			s.sum = sum
-			if s.bet.kind == betConst {
-				s.setNext(nullMean(s.pop.N, s.nt, s.pop.T, sum, n+1), s.bet.lam)
-				return nil
-			}
-			// update and next, inline, for aGRAPA: Welford's running mean
-			// (on which each draw waits for the previous one), raw_j, then
-			// the next m and λ.
-			b := &s.bet
-			b.w.k = n + 1 // Welford's count is the number of draws
-			k := float64(n + 1)
-			old := b.w.mean
-			mu := old + (x-old)/k
-			b.w.mean = mu
-			m2 := b.w.m2 + (x-old)*(x-mu)
-			b.w.m2 = m2
-			raw := (mu - m) / (m2/k + (m-mu)*(m-mu))
-			b.prevRaw = raw
-			m1 := nullMean(s.pop.N, s.nt, s.pop.T, sum, n+1)
-			if b.constantC {
-				s.setNext(m1, clipBet(b.c0, m1, raw))
-			} else {
-				s.setNext(m1, b.next(n+1, m1))
-			}
-			return nil
-		}
+	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
+		return s.add(x)
 	}
-	return s.add(x)
+	m, lam := s.m, s.lam
+	sum := s.sum + x
+	// First what waits least and takes longest: the next draw's null mean
+	// (prepare's), and for aGRAPA Welford's update (on which each draw
+	// waits for the previous one) and raw_j (update's), into locals.
+	m1 := nullMean(s.pop.N, s.nt, s.pop.T, sum, n+1)
+	b := &s.bet
+	agrapa := b.kind != betConst
+	var mu, m2, raw float64
+	if agrapa {
+		k := float64(n + 1) // Welford's count is the number of draws
+		old := b.w.mean
+		mu = old + (x-old)/k
+		m2 = b.w.m2 + (x-old)*(x-mu)
+		raw = (mu - m) / (m2/k + (m-mu)*(m-mu))
+	}
+	f := s.prod.f * (1 + lam*(x-m))
+	v := f * s.prod.scale // scaled.value, with slow false
+	if !((math.Float64bits(f)>>52&0x7ff)-(1023-300) <= 600 && v > 1e-14) {
+		return s.add(x)
+	}
+	s.prod.f = f
+	s.tail.n = n + 1
+	s.tail.lastM = v
+	if v > s.tail.max {
+		s.tail.max = v
+	}
+	s.sum = sum
+	if !agrapa {
+		s.setNext(m1, b.lam)
+		return nil
+	}
+	b.w.k, b.w.mean, b.w.m2, b.prevRaw = n+1, mu, m2, raw
+	if b.constantC {
+		s.setNext(m1, clipBet(b.c0, m1, raw))
+	} else {
+		s.setNext(m1, b.next(n+1, m1))
+	}
+	return nil
 }
 
 func (s *bettingStream) add(x float64) error {
