@@ -150,50 +150,55 @@ func (s *mixStream) batch(xs, h []float64) {
 	dd, tt := d[:len(xs)], tot[:len(xs)]
 	f, e, lams := s.f, s.e[:len(s.f)], s.lams[:len(s.f)]
 	k := 0
-	// Two components at a time, where both are in one of step's first two
-	// states at the start of the batch: two independent running products,
-	// and for each observation the two terms added in the order of the
-	// grid. A component that has vanished (e < -400) counts as 1; in the
+	// Two components at a time: two independent running products, and
+	// for each observation the two terms added in the order of the grid.
+	// While both products stay in [2^-300, 2^212) (see expOff) and neither
+	// component's exponent exceeds 1023, step takes its first two cases:
+	// a component that has vanished (e < -400) counts as 1, and in the
 	// usual state (2^e a normal float64, e in [-400, 1023]) a component's
-	// term is its value v·2^e after the adjustment (postMix), and a
-	// vanished component paired with a usual one is postMix(v·0) = 1. At
-	// the first observation where a product leaves [2^-256, 2^256) (inside
-	// step's range, so that step keeps the component in its state while it
-	// stays there), the two finish the batch one after the other, which
-	// adds to each observation's sum in the same order.
+	// term is its value v·2^e after the adjustment (postMix); a vanished
+	// component paired with a usual one is postMix(v·0) = 1. Any other
+	// observation is one step of mixOne for each of the two, in order.
 	for ; k+2 <= len(f); k += 2 {
-		v0, v1 := f[k], f[k+1]
 		l0, l1 := lams[k], lams[k+1]
-		j := 0
-		switch e0, e1 := e[k], e[k+1]; {
-		case e0 < -400 && e1 < -400:
-			for ; j < len(dd); j++ {
-				dj := dd[j]
-				a0 := v0 * (1 + l0*dj)
-				a1 := v1 * (1 + l1*dj)
-				if expOff(a0)|expOff(a1) >= 512 {
-					break
+		for j := 0; j < len(dd); {
+			v0, v1, e0, e1 := f[k], f[k+1], e[k], e[k+1]
+			switch {
+			case e0 < -400 && e1 < -400:
+				for ; j < len(dd); j++ {
+					dj := dd[j]
+					a0 := v0 * (1 + l0*dj)
+					a1 := v1 * (1 + l1*dj)
+					if expOff(a0)|expOff(a1) >= 512 {
+						break
+					}
+					v0, v1 = a0, a1
+					tt[j] = tt[j] + 1 + 1
 				}
-				v0, v1 = a0, a1
-				tt[j] = tt[j] + 1 + 1
-			}
-		case e0 <= 1023 && e1 <= 1023:
-			s0, s1 := termScale(e0), termScale(e1)
-			for ; j < len(dd); j++ {
-				dj := dd[j]
-				a0 := v0 * (1 + l0*dj)
-				a1 := v1 * (1 + l1*dj)
-				if expOff(a0)|expOff(a1) >= 512 {
-					break
+			case e0 <= 1023 && e1 <= 1023:
+				s0, s1 := termScale(e0), termScale(e1)
+				for ; j < len(dd); j++ {
+					dj := dd[j]
+					a0 := v0 * (1 + l0*dj)
+					a1 := v1 * (1 + l1*dj)
+					if expOff(a0)|expOff(a1) >= 512 {
+						break
+					}
+					v0, v1 = a0, a1
+					tt[j] = tt[j] + postMix(a0*s0) + postMix(a1*s1)
 				}
-				v0, v1 = a0, a1
-				tt[j] = tt[j] + postMix(a0*s0) + postMix(a1*s1)
+			default:
+				s.mixOne(k, l0, dd[j:], tt[j:])
+				s.mixOne(k+1, l1, dd[j:], tt[j:])
+				j = len(dd)
+				continue
 			}
-		}
-		f[k], f[k+1] = v0, v1
-		if j < len(dd) {
-			s.mixOne(k, l0, dd[j:], tt[j:])
-			s.mixOne(k+1, l1, dd[j:], tt[j:])
+			f[k], f[k+1] = v0, v1
+			if j < len(dd) {
+				s.mixOne(k, l0, dd[j:j+1], tt[j:j+1])
+				s.mixOne(k+1, l1, dd[j:j+1], tt[j:j+1])
+				j++
+			}
 		}
 	}
 	for ; k < len(f); k++ {
@@ -222,8 +227,12 @@ func termScale(e int) float64 {
 	return pow2(e)
 }
 
-// expOff is below 512 exactly when 2^-256 <= |v| < 2^256.
-func expOff(v float64) uint64 { return (math.Float64bits(v)>>52&0x7ff - (1023 - 256)) }
+// expOff is below 512 exactly when 2^-300 <= |v| < 2^212, inside the range
+// [2^-300, 2^301) in which step leaves a component's fraction as it is
+// (with the same lower end, where decaying products leave it); for two
+// values, the bitwise or of their expOff is below 512 exactly when both
+// are.
+func expOff(v float64) uint64 { return math.Float64bits(v)>>52&0x7ff - (1023 - 300) }
 
 // postMix is step's adjustment of a component's value w: 1 where w is 0 to
 // within 2^-51 (SHANGRLA's isclose), else w.
