@@ -120,11 +120,11 @@ func (s *mixStream) flush() {
 
 // batch processes the observations xs (at most mixBatch, already checked),
 // with the same operations as step on each in turn, and, if h is not nil,
-// sets h[j] to the history entry of xs[j]. Each component's running product
-// is carried through the whole batch before the next component's: the
-// mixture's sum for one observation runs over the grid in order (each
-// addition waiting for the previous one), and taking the observations of
-// the batch side by side lets those sums proceed together. Every mixture
+// sets h[j] to the history entry of xs[j]. The components' running
+// products are carried through the whole batch two at a time, pair after
+// pair: the mixture's sum for one observation runs over the grid in order
+// (each addition waiting for the previous one), and taking the observations
+// of the batch side by side lets those sums proceed together. Every mixture
 // sum still adds its components in the order of the grid, so each value is
 // the one step would give.
 func (s *mixStream) batch(xs, h []float64) {
