@@ -1,6 +1,7 @@
 package benchmarks
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -55,13 +56,21 @@ func statsComparison() ([]float64, float64) {
 
 func statsStream(b *testing.B, test stats.Test, x []float64) {
 	b.Helper()
-	b.ReportAllocs()
-	start := time.Now()
-	for range b.N {
+	statsStreamOf(b, func() stats.Stream {
 		s, err := test.Start()
 		if err != nil {
 			b.Fatal(err)
 		}
+		return s
+	}, x)
+}
+
+func statsStreamOf(b *testing.B, start func() stats.Stream, x []float64) {
+	b.Helper()
+	b.ReportAllocs()
+	t0 := time.Now()
+	for range b.N {
+		s := start()
 		for _, v := range x {
 			if err := s.Add(v); err != nil {
 				b.Fatal(err)
@@ -71,8 +80,60 @@ func statsStream(b *testing.B, test stats.Test, x []float64) {
 			b.Fatal(p)
 		}
 	}
-	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*len(x)), "ns/obs")
+	b.ReportMetric(float64(time.Since(t0).Nanoseconds())/float64(b.N*len(x)), "ns/obs")
 }
+
+// sumStream is the baseline Stream: it checks each observation, counts it
+// and adds it to a running sum, which every test of package stats does.
+type sumStream struct {
+	n   int
+	sum float64
+}
+
+func (s *sumStream) Add(x float64) error {
+	if !(x >= 0 && x <= 1) {
+		return errors.New("x out of range")
+	}
+	s.n++
+	s.sum += x
+	return nil
+}
+
+func (s *sumStream) P() float64 {
+	if s.sum < 0 {
+		return 0
+	}
+	return 1
+}
+func (s *sumStream) Last() float64 { return s.P() }
+func (s *sumStream) N() int        { return s.n }
+
+// welfordStream is sumStream with Welford's running mean and sum of squared
+// deviations, the running statistics of aGRAPA.
+type welfordStream struct {
+	sumStream
+	mean, m2 float64
+}
+
+func (s *welfordStream) Add(x float64) error {
+	if !(x >= 0 && x <= 1) {
+		return errors.New("x out of range")
+	}
+	s.n++
+	s.sum += x
+	old := s.mean
+	s.mean = old + (x-old)/float64(s.n)
+	s.m2 += (x - old) * (x - s.mean)
+	return nil
+}
+
+func (s *welfordStream) P() float64 {
+	if s.m2 < 0 || s.sum < 0 {
+		return 0
+	}
+	return 1
+}
+func (s *welfordStream) Last() float64 { return s.P() }
 
 func BenchmarkStatsTests(b *testing.B) {
 	poll := statsPolling()
@@ -128,6 +189,49 @@ func BenchmarkStatsTests(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
+	})
+	b.Run("baseline_divide", func(b *testing.B) {
+		// Dependent divisions: the latency of one float64 division on this
+		// CPU, the floor of any step whose result feeds the next division.
+		start := time.Now()
+		for range b.N {
+			a := 1.0
+			for _, v := range poll {
+				a = (1.25 + v) / a
+			}
+			if math.IsNaN(a) {
+				b.Fatal(a)
+			}
+		}
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
+	})
+	b.Run("baseline_divide4", func(b *testing.B) {
+		// Four divisions per observation that do not wait for each other:
+		// what ALPHA's term, null mean and estimate cost with N finite
+		// (x·eta/m, (u−x)(u−eta)/(u−m), m_j, eta_j) when nothing else
+		// limits them (the divider's throughput).
+		start := time.Now()
+		for range b.N {
+			acc := 0.0
+			for i, v := range poll {
+				d := float64(2*statsObs - i)
+				acc += (1e6-v)/d + (1.04e6-v)/d + v/(d+1) + (1-v)/(d+2)
+			}
+			if math.IsNaN(acc) {
+				b.Fatal(acc)
+			}
+		}
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*statsObs), "ns/obs")
+	})
+	// The least a Stream costs: statsStream calling Add through the
+	// interface on a stream that checks x and keeps a count and a sum.
+	b.Run("baseline_stream", func(b *testing.B) { statsStreamOf(b, func() stats.Stream { return &sumStream{} }, poll) })
+	// The least aGRAPA's stream costs: the same, plus Welford's running
+	// mean and sum of squares as SHANGRLA updates them, whose mean waits at
+	// each draw for the previous draw's (a subtraction, a division and an
+	// addition, and the trip through memory between calls).
+	b.Run("baseline_welford", func(b *testing.B) {
+		statsStreamOf(b, func() stats.Stream { return &welfordStream{} }, poll)
 	})
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) { statsStream(b, c.test, c.x) })

@@ -258,6 +258,8 @@ func (a Alpha) start() (*alphaStream, error) {
 	// With replacement and a constant eta, the term depends on x alone.
 	s.pure = p.N == 0 && e.kind != estShrink
 	s.memo.reset()
+	s.shrinkVar = e.kind == estShrink && e.f != 0
+	s.prepare()
 	return s, nil
 }
 
@@ -271,6 +273,16 @@ type alphaStream struct {
 	tail tail
 	pure bool // the term is a function of x alone: memo holds it
 	memo memo
+
+	// Unless pure, m and eta are the null mean m_j and the estimate eta_j
+	// of the next draw j = N()+1, computed (by prepare) when the previous
+	// draw was added, so that the two divisions behind them run while the
+	// caller fetches the next observation instead of delaying its term.
+	m, eta float64
+	// fast: the next draw may take Add's fast path (see Add).
+	fast bool
+	// shrinkVar: shrink_trunc with f > 0 keeps a running variance.
+	shrinkVar bool
 }
 
 // alphaTerm is the ALPHA factor [x·eta/m + (u−x)(u−eta)/(u−m)]/u. Dividing
@@ -283,7 +295,103 @@ func alphaTerm(x, eta, m, u float64) float64 {
 	return t
 }
 
+// prepare computes m, eta and fast for the next draw, from the draws taken
+// so far (the estimator's state included). Each value is computed with the
+// same operations, in the same order, as when it was computed at the draw
+// itself, so it is the same number.
+func (s *alphaStream) prepare() {
+	if s.pure {
+		s.setNext(s.pop.T, s.est.eta)
+		return
+	}
+	N, n, u := s.pop.N, s.tail.n, s.pop.U
+	m := nullMean(N, s.nt, s.pop.T, s.sum, n)
+	var eta float64
+	switch s.est.kind {
+	case estConst:
+		eta = s.est.eta
+	case estFixed:
+		eta = nullMean(N, s.est.neta, s.est.eta, s.sum, n)
+	default:
+		eta = s.est.next(N, n, s.sum, m, u)
+	}
+	s.setNext(m, eta)
+}
+
+func (s *alphaStream) setNext(m, eta float64) {
+	s.m, s.eta = m, eta
+	// The conditions of guard.post's fast path that do not depend on the
+	// product; prod.slow changes only in the general path, which calls
+	// prepare afterwards.
+	s.fast = m > 1e-14 && m < s.g.mhi && !s.prod.slow && !s.shrinkVar
+}
+
+// Add takes the next observation. The fast path is the general path (add)
+// for the usual case: a valid x, a null mean m clear of 0 and u, a term
+// already in memo when pure, and a product whose new fraction stays in
+// range with a value above 1e-14 (so that guard.post keeps it). It
+// computes the very same operations; any other case goes to add before
+// anything is changed.
 func (s *alphaStream) Add(x float64) error {
+	n := s.tail.n
+	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
+		return s.add(x)
+	}
+	u := s.pop.U
+	sum := s.sum + x
+	var term, m1, eta1 float64
+	if s.pure {
+		b := math.Float64bits(x)
+		i := memoSlot(b)
+		if s.memo.key[i] != b {
+			return s.add(x)
+		}
+		term = s.memo.val[i]
+	} else {
+		// The next draw's m and eta (prepare's), first, so that their
+		// divisions, which wait only for the sum, are under way while
+		// this draw's term waits for its own.
+		m1 = nullMean(s.pop.N, s.nt, s.pop.T, sum, n+1)
+		switch s.est.kind {
+		case estConst:
+			eta1 = s.est.eta
+		case estFixed:
+			eta1 = nullMean(s.pop.N, s.est.neta, s.est.eta, sum, n+1)
+		default:
+			// shrink_trunc with f = 0 (shrinkVar is false): weighted,
+			// checked below.
+			eta1 = (s.est.deta + sum) / (s.est.d + float64(n+1))
+		}
+		m, eta := s.m, s.eta
+		term = x*eta/m + (u-x)*(u-eta)/(u-m) // alphaTerm
+		if u != 1 {
+			term /= u
+		}
+	}
+	f := s.prod.f * term
+	v := f * s.prod.scale // scaled.value, with slow false
+	if !((math.Float64bits(f)>>52&0x7ff)-(1023-300) <= 600 && v > 1e-14) {
+		return s.add(x)
+	}
+	s.prod.f = f
+	s.tail.n = n + 1
+	s.tail.lastM = v
+	if v > s.tail.max {
+		s.tail.max = v
+	}
+	s.sum = sum
+	if s.pure {
+		return nil
+	}
+	if e := &s.est; e.kind == estShrink && !(eta1 > 0 && eta1 >= m1*(1+eps)+e.tolB && eta1 <= e.umax-e.tolB) {
+		// estState.next's test of weighted failed: its general path.
+		eta1 = e.next(s.pop.N, n+1, sum, m1, u)
+	}
+	s.setNext(m1, eta1)
+	return nil
+}
+
+func (s *alphaStream) add(x float64) error {
 	u, n := s.pop.U, s.tail.n
 	if !s.g.ok(x, n) {
 		return checkObs("alpha_mart", x, u, n, s.pop.N)
@@ -300,25 +408,17 @@ func (s *alphaStream) Add(x float64) error {
 			s.memo.key[i], s.memo.val[i] = b, term
 		}
 	} else {
-		m = nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
-		var eta float64
-		switch s.est.kind {
-		case estConst:
-			eta = s.est.eta
-		case estFixed:
-			eta = nullMean(s.pop.N, s.est.neta, s.est.eta, s.sum, n)
-		default:
-			eta = s.est.next(s.pop.N, n, s.sum, m, u)
-		}
-		term = alphaTerm(x, eta, m, u)
+		m = s.m
+		term = alphaTerm(x, s.eta, m, u)
 	}
 	s.prod.mul(term)
 	s.tail.record(s.g.post(s.prod.value(), m, u))
 	s.sum += x
-	if s.est.kind == estShrink && s.est.f != 0 {
+	if s.shrinkVar {
 		// The running variance is used only when f > 0.
 		s.est.w.add(x)
 	}
+	s.prepare()
 	return nil
 }
 

@@ -84,14 +84,13 @@ const (
 )
 
 type betState struct {
-	kind             int
-	lam              float64 // constant bet, or AGRAPA's first bet
-	c0, cmax, grow   float64
-	w                welford
-	prevRaw          float64 // raw_{j-1}
-	constantC        bool    // grow = 0 or C0 = CMax: c_j does not change
-	cgap             float64 // CMax − C0
-	usesRunningStats bool
+	kind           int
+	lam            float64 // constant bet, or AGRAPA's first bet
+	c0, cmax, grow float64
+	w              welford
+	prevRaw        float64 // raw_{j-1}
+	constantC      bool    // grow = 0 or C0 = CMax: c_j is C0
+	cgap           float64 // CMax − C0
 }
 
 func (b FixedBet) start(p Population, _ []float64) (betState, error) {
@@ -106,7 +105,7 @@ func (b FixedBet) start(p Population, _ []float64) (betState, error) {
 }
 
 func (b AGRAPA) start(p Population, _ []float64) (betState, error) {
-	s := betState{kind: betAGRAPA, lam: b.Lam, c0: b.C0, cmax: b.CMax, grow: b.Grow, usesRunningStats: true}
+	s := betState{kind: betAGRAPA, lam: b.Lam, c0: b.C0, cmax: b.CMax, grow: b.Grow}
 	if s.lam == 0 {
 		s.lam = 0.5
 	}
@@ -125,6 +124,7 @@ func (b AGRAPA) start(p Population, _ []float64) (betState, error) {
 		return s, inputErr("betting_mart", "agrapa: c_grapa_grow = %v must be non-negative", s.grow)
 	}
 	s.cgap = s.cmax - s.c0
+	s.constantC = s.grow == 0 || s.cgap == 0
 	return s, nil
 }
 
@@ -177,10 +177,22 @@ func (b *betState) next(n int, m float64) float64 {
 		lam = b.prevRaw
 	}
 	c := b.c0
-	if b.grow != 0 && b.cgap != 0 {
+	if !b.constantC {
 		c = b.c0 + b.cgap*(1-1/(1+b.grow*math.Sqrt(float64(n))))
 	}
-	return max(0, min(c/m, lam)) // NaN-propagating, as numpy
+	return clipBet(c, m, lam)
+}
+
+// clipBet is max(0, min(c/m, lam)), NaN-propagating as numpy's maximum and
+// minimum. Where lam·m, as computed, is below c(1 − 10^-6) and m > 0, lam
+// is below c/m by more than the rounding of either, so min(c/m, lam) is lam
+// (lam is a float64 and rounding is monotone) and the division is skipped.
+// A NaN lam or m fails the test and takes the division.
+func clipBet(c, m, lam float64) float64 {
+	if m > 0 && lam*m <= c*(1-1e-6) {
+		return max(0, lam)
+	}
+	return max(0, min(c/m, lam))
 }
 
 // update records draw x whose null mean was m.
@@ -236,7 +248,9 @@ func (b Betting) start(x []float64) (*bettingStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &bettingStream{pop: p, g: newGuard(p), nt: float64(p.N) * p.T, bet: st, prod: one(), tail: newTail()}, nil
+	s := &bettingStream{pop: p, g: newGuard(p), nt: float64(p.N) * p.T, bet: st, prod: one(), tail: newTail()}
+	s.prepare()
+	return s, nil
 }
 
 type bettingStream struct {
@@ -247,24 +261,91 @@ type bettingStream struct {
 	bet  betState
 	prod scaled
 	tail tail
+	// m and lam are the null mean m_j and the bet λ_j of the next draw j =
+	// N()+1, computed (by prepare) when the previous draw was added, so
+	// that the divisions behind them do not delay the next term.
+	m, lam float64
+	// fast: the next draw may take Add's fast path (see Add).
+	fast bool
 }
 
+// prepare computes m, lam and fast for the next draw from the draws taken
+// so far, with the same operations as at the draw itself.
+func (s *bettingStream) prepare() {
+	n := s.tail.n
+	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
+	s.setNext(m, s.bet.next(n, m))
+}
+
+func (s *bettingStream) setNext(m, lam float64) {
+	s.m, s.lam = m, lam
+	// guard.post's fast-path conditions on m; prod.slow changes only in
+	// the general path, which calls prepare afterwards.
+	s.fast = m > 1e-14 && m < s.g.mhi && !s.prod.slow
+}
+
+// Add takes the next observation. Its fast path is the general path (add)
+// for the usual case, a valid x, m clear of 0 and u, and a product whose
+// fraction stays in range with a value above 1e-14 (kept by guard.post),
+// with the same operations; any other case goes to add before anything is
+// changed.
 func (s *bettingStream) Add(x float64) error {
+	n := s.tail.n
+	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
+		return s.add(x)
+	}
+	m, lam := s.m, s.lam
+	sum := s.sum + x
+	// First what waits least and takes longest: the next draw's null mean
+	// (prepare's), and for aGRAPA Welford's update (on which each draw
+	// waits for the previous one) and raw_j (update's), into locals.
+	m1 := nullMean(s.pop.N, s.nt, s.pop.T, sum, n+1)
+	b := &s.bet
+	agrapa := b.kind != betConst
+	var mu, m2, raw float64
+	if agrapa {
+		k := float64(n + 1) // Welford's count is the number of draws
+		old := b.w.mean
+		mu = old + (x-old)/k
+		m2 = b.w.m2 + (x-old)*(x-mu)
+		raw = (mu - m) / (m2/k + (m-mu)*(m-mu))
+	}
+	f := s.prod.f * (1 + lam*(x-m))
+	v := f * s.prod.scale // scaled.value, with slow false
+	if !((math.Float64bits(f)>>52&0x7ff)-(1023-300) <= 600 && v > 1e-14) {
+		return s.add(x)
+	}
+	s.prod.f = f
+	s.tail.n = n + 1
+	s.tail.lastM = v
+	if v > s.tail.max {
+		s.tail.max = v
+	}
+	s.sum = sum
+	if !agrapa {
+		s.setNext(m1, b.lam)
+		return nil
+	}
+	b.w.k, b.w.mean, b.w.m2, b.prevRaw = n+1, mu, m2, raw
+	if b.constantC {
+		s.setNext(m1, clipBet(b.c0, m1, raw))
+	} else {
+		s.setNext(m1, b.next(n+1, m1))
+	}
+	return nil
+}
+
+func (s *bettingStream) add(x float64) error {
 	n := s.tail.n
 	if !s.g.ok(x, n) {
 		return checkObs("betting_mart", x, s.pop.U, n, s.pop.N)
 	}
-	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
-	lam := s.bet.lam
-	if s.bet.kind != betConst {
-		lam = s.bet.next(n, m)
-	}
+	m, lam := s.m, s.lam
 	s.prod.mul(1 + lam*(x-m))
 	s.tail.record(s.g.post(s.prod.value(), m, s.pop.U))
 	s.sum += x
-	if s.bet.kind != betConst {
-		s.bet.update(x, m)
-	}
+	s.bet.update(x, m)
+	s.prepare()
 	return nil
 }
 
