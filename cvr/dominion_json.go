@@ -104,6 +104,7 @@ func (r *djReader) loc() string {
 
 type djSession struct {
 	tab, batch, rec, mask, uvi []byte
+	maskEsc                    bool // mask still holds JSON's short escapes (the scanner leaves them)
 	group                      int64
 	hasTab, hasBatch, hasRec   bool
 	snaps                      [2]djSnap // Original, Modified
@@ -334,6 +335,7 @@ var errStop = fmt.Errorf("cvr: iteration stopped")
 func (r *djReader) session(j *jscan) error {
 	s := &r.s
 	s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
+	s.maskEsc = false
 	s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
 	s.snaps[0].present, s.snaps[1].present = false, false
 	return j.object(func(name []byte) error {
@@ -504,6 +506,9 @@ func (r *djReader) emit(file string, yield func(Card, error) bool) bool {
 	}
 	rec := s.rec
 	if _, ok := parseIntBytes(rec); !ok {
+		if s.maskEsc {
+			s.mask, s.maskEsc = unescapeShort(nil, s.mask), false
+		}
 		// Redacted ("X") or missing: the ImageMask still carries the number.
 		if m := recordFromMask(s.mask); m != nil {
 			rec = m

@@ -503,16 +503,222 @@ func (p *djFast) raw(dst *[]byte) {
 	}
 }
 
+// Dominion writes the members of each object in a fixed order, without
+// whitespace. Each object is read first along that order (at, with a
+// constant that the compiler compares inline), for as long as the input
+// follows it; the generic loop (member, any name, any order, whitespace)
+// then reads the rest, at least the closing brace. A member read either
+// way is handled the same, so the result is the same, only slower off
+// the usual order. A name equal to a constant without backslashes is
+// plain valid JSON, so str's checks are not needed for it. p.key is set
+// to each name so read, as member would.
+
+// djLit is a constant that at compares eight bytes at a time: w holds
+// its bytes, little-endian, m the mask of those in use. (The compiler
+// compares a slice with a string constant inline only when the constant
+// is written in the comparison, not when it is passed to a function.)
+type djLit struct {
+	n    int
+	w, m [4]uint64
+}
+
+func mkLit(s string) *djLit {
+	if len(s) > 32 {
+		panic("cvr: djLit longer than 32 bytes")
+	}
+	l := &djLit{n: len(s)}
+	for i := range len(s) {
+		l.w[i/8] |= uint64(s[i]) << (8 * (i % 8))
+		l.m[i/8] |= 0xff << (8 * (i % 8))
+	}
+	return l
+}
+
+// at reads l when the input at p.i starts with it.
+func (p *djFast) at(l *djLit) bool {
+	b, i := p.buf, p.i
+	if len(b)-i < 32 {
+		return p.atSlow(l)
+	}
+	x := (binary.LittleEndian.Uint64(b[i:])^l.w[0])&l.m[0] | (binary.LittleEndian.Uint64(b[i+8:])^l.w[1])&l.m[1]
+	if l.n > 16 {
+		x |= (binary.LittleEndian.Uint64(b[i+16:])^l.w[2])&l.m[2] | (binary.LittleEndian.Uint64(b[i+24:])^l.w[3])&l.m[3]
+	}
+	if x != 0 {
+		return false
+	}
+	p.i += l.n
+	return true
+}
+
+// atSlow is at near the end of the buffer.
+func (p *djFast) atSlow(l *djLit) bool {
+	if len(p.buf)-p.i < l.n {
+		return false
+	}
+	for k := range l.n {
+		if p.buf[p.i+k] != byte(l.w[k/8]>>(8*(k%8))) {
+			return false
+		}
+	}
+	p.i += l.n
+	return true
+}
+
+// The constants at compares.
+var (
+	djLBallotTypeIdC            = mkLit(`,"BallotTypeId":`)
+	djLBatchIdC                 = mkLit(`,"BatchId":`)
+	djLCandidateId              = mkLit(`"CandidateId":`)
+	djLCardsC                   = mkLit(`,"Cards":`)
+	djLContestsC                = mkLit(`,"Contests":`)
+	djLCountingGroupIdC         = mkLit(`,"CountingGroupId":`)
+	djLEmpty                    = mkLit(`[]`)
+	djLFalse                    = mkLit(`false`)
+	djLId                       = mkLit(`"Id":`)
+	djLImageMaskC               = mkLit(`,"ImageMask":`)
+	djLIsAmbiguousC             = mkLit(`,"IsAmbiguous":`)
+	djLIsCurrentC               = mkLit(`,"IsCurrent":`)
+	djLIsVoteC                  = mkLit(`,"IsVote":`)
+	djLKeyInIdC                 = mkLit(`,"KeyInId":`)
+	djLManifestationIdC         = mkLit(`,"ManifestationId":`)
+	djLMarkDensityC             = mkLit(`,"MarkDensity":`)
+	djLMarksC                   = mkLit(`,"Marks":`)
+	djLModifiedC                = mkLit(`,"Modified":`)
+	djLOriginalC                = mkLit(`,"Original":`)
+	djLOutstackConditionIdsC    = mkLit(`,"OutstackConditionIds":`)
+	djLOvervotesC               = mkLit(`,"Overvotes":`)
+	djLPaperIndexC              = mkLit(`,"PaperIndex":`)
+	djLPartyIdC                 = mkLit(`,"PartyId":`)
+	djLPrecinctPortionId        = mkLit(`"PrecinctPortionId":`)
+	djLRankC                    = mkLit(`,"Rank":`)
+	djLRecordIdC                = mkLit(`,"RecordId":`)
+	djLSessionTypeC             = mkLit(`,"SessionType":`)
+	djLTabulatorId              = mkLit(`"TabulatorId":`)
+	djLTrue                     = mkLit(`true`)
+	djLUndervotesC              = mkLit(`,"Undervotes":`)
+	djLUniqueVotingIdentifierC  = mkLit(`,"UniqueVotingIdentifier":`)
+	djLVotingSessionIdentifierC = mkLit(`,"VotingSessionIdentifier":`)
+)
+
+// Member names for p.key, in the order Dominion writes them.
+var (
+	djSessionKeys = djKeys("TabulatorId", "BatchId", "RecordId", "CountingGroupId", "ImageMask", "SessionType", "VotingSessionIdentifier", "UniqueVotingIdentifier", "Original", "Modified")
+	djSnapKeys    = djKeys("PrecinctPortionId", "BallotTypeId", "IsCurrent", "Cards")
+	djCardKeys    = djKeys("Id", "KeyInId", "PaperIndex", "Contests", "OutstackConditionIds")
+	djContestKeys = djKeys("Id", "ManifestationId", "Undervotes", "Overvotes", "OutstackConditionIds", "Marks")
+	djMarkKeys    = djKeys("CandidateId", "ManifestationId", "PartyId", "Rank", "MarkDensity", "IsAmbiguous", "IsVote", "OutstackConditionIds")
+)
+
+func djKeys(names ...string) [][]byte {
+	out := make([][]byte, len(names))
+	for i, n := range names {
+		out[i] = []byte(n)
+	}
+	return out
+}
+
+// skipNum skips a value that Dominion writes as a small number, and
+// leaves anything else (a number cut by the buffer's end included) to
+// skip.
+func (p *djFast) skipNum() {
+	b, i := p.buf, p.i
+	if i < len(b) && b[i]-'1' <= 8 {
+		j := i + 1
+		for j < len(b) && b[j]-'0' <= 9 {
+			j++
+		}
+		if j < len(b) && b[j] != '.' && b[j] != 'e' && b[j] != 'E' {
+			p.i = j
+			return
+		}
+	} else if i+1 < len(b) && b[i] == '0' && (b[i+1] == ',' || b[i+1] == '}') {
+		p.i = i + 1
+		return
+	}
+	p.skip(0)
+}
+
+// boolean reads true or false as bool does, the literals without its
+// whitespace skip and switch.
+func (p *djFast) boolean() bool {
+	if p.at(djLTrue) {
+		return true
+	}
+	if p.at(djLFalse) {
+		return false
+	}
+	return p.bool()
+}
+
 // session reads one session into r.s, as djReader.session.
 func (p *djFast) session(r *djReader) {
 	s := &r.s
 	s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
+	s.maskEsc = false
 	s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
 	s.snaps[0].present, s.snaps[1].present = false, false
 	if !p.objBegin() {
 		return
 	}
-	first := true
+	n := 0
+	if p.at(djLTabulatorId) {
+		p.key = djSessionKeys[0]
+		s.hasTab = true
+		p.raw(&s.tab)
+		n++
+	}
+	if n == 1 && !p.bad && p.at(djLBatchIdC) {
+		p.key = djSessionKeys[1]
+		s.hasBatch = true
+		p.raw(&s.batch)
+		n++
+	}
+	if n == 2 && !p.bad && p.at(djLRecordIdC) {
+		p.key = djSessionKeys[2]
+		s.hasRec = true
+		p.raw(&s.rec)
+		n++
+	}
+	if n == 3 && !p.bad && p.at(djLCountingGroupIdC) {
+		p.key = djSessionKeys[3]
+		s.group = p.int()
+		n++
+	}
+	if n == 4 && !p.bad && p.at(djLImageMaskC) {
+		p.key = djSessionKeys[4]
+		p.mask(s)
+		n++
+	}
+	if n == 5 && !p.bad && p.at(djLSessionTypeC) {
+		p.key = djSessionKeys[5]
+		p.skip(0)
+		n++
+	}
+	if n == 6 && !p.bad && p.at(djLVotingSessionIdentifierC) {
+		p.key = djSessionKeys[6]
+		p.skip(0)
+		n++
+	}
+	if n == 7 && !p.bad && p.at(djLUniqueVotingIdentifierC) {
+		p.key = djSessionKeys[7]
+		p.raw(&s.uvi)
+		n++
+	}
+	if n == 8 && !p.bad && p.at(djLOriginalC) {
+		p.key = djSessionKeys[8]
+		p.snapshot(r, &s.snaps[0])
+		n++
+	}
+	if n == 9 && !p.bad && p.at(djLModifiedC) {
+		p.key = djSessionKeys[9]
+		p.snapshot(r, &s.snaps[1])
+		n++
+	}
+	if p.bad {
+		return
+	}
+	first := n == 0
 	for {
 		name, more := p.member(&first)
 		if !more {
@@ -529,7 +735,7 @@ func (p *djFast) session(r *djReader) {
 			s.hasRec = true
 			p.raw(&s.rec)
 		case "ImageMask":
-			p.raw(&s.mask)
+			p.mask(s)
 		case "UniqueVotingIdentifier":
 			p.raw(&s.uvi)
 		case "CountingGroupId":
@@ -547,6 +753,19 @@ func (p *djFast) session(r *djReader) {
 	}
 }
 
+// mask reads the ImageMask as raw does, but a string is kept escaped:
+// emit unescapes it only when it needs the record number from it (a
+// redacted RecordId).
+func (p *djFast) mask(s *djSession) {
+	if p.ws() == '"' {
+		v, esc := p.str()
+		s.mask, s.maskEsc = append(s.mask[:0], v...), esc
+		return
+	}
+	s.maskEsc = false
+	p.raw(&s.mask)
+}
+
 func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 	sn.present, sn.isCurrent, sn.hasIsCurrent = true, false, false
 	sn.ballotType, sn.precinct = -1, -1
@@ -554,7 +773,32 @@ func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 	if !p.objBegin() {
 		return
 	}
-	first := true
+	n := 0
+	if p.at(djLPrecinctPortionId) {
+		p.key = djSnapKeys[0]
+		sn.precinct = p.int()
+		n++
+	}
+	if n == 1 && !p.bad && p.at(djLBallotTypeIdC) {
+		p.key = djSnapKeys[1]
+		sn.ballotType = p.int()
+		n++
+	}
+	if n == 2 && !p.bad && p.at(djLIsCurrentC) {
+		p.key = djSnapKeys[2]
+		sn.hasIsCurrent = true
+		sn.isCurrent = p.boolean()
+		n++
+	}
+	if n == 3 && !p.bad && p.at(djLCardsC) {
+		p.key = djSnapKeys[3]
+		p.cards(r, sn)
+		n++
+	}
+	if p.bad {
+		return
+	}
+	first := n == 0
 	for {
 		name, more := p.member(&first)
 		if !more {
@@ -569,30 +813,7 @@ func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 		case "PrecinctPortionId":
 			sn.precinct = p.int()
 		case "Cards":
-			mode := p.arrBegin()
-			afirst := true
-			for n := 0; p.arrNext(mode, n, &afirst); n++ {
-				c := djNext(&sn.cards)
-				c.contests = c.contests[:0]
-				if !p.objBegin() {
-					continue
-				}
-				cfirst := true
-				for {
-					name, more := p.member(&cfirst)
-					if !more {
-						break
-					}
-					if string(name) == "Contests" {
-						p.contests(r, c)
-					} else {
-						p.skip(0)
-					}
-					if p.bad {
-						return
-					}
-				}
-			}
+			p.cards(r, sn)
 		case "Contests": // before about version 5.10 there is no Cards level
 			c := djNext(&sn.cards)
 			c.contests = c.contests[:0]
@@ -606,6 +827,62 @@ func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 	}
 }
 
+func (p *djFast) cards(r *djReader, sn *djSnap) {
+	mode := p.arrBegin()
+	afirst := true
+	for n := 0; p.arrNext(mode, n, &afirst); n++ {
+		c := djNext(&sn.cards)
+		c.contests = c.contests[:0]
+		if !p.objBegin() {
+			continue
+		}
+		k := 0
+		if p.at(djLId) {
+			p.key = djCardKeys[0]
+			p.skipNum()
+			k++
+		}
+		if k == 1 && !p.bad && p.at(djLKeyInIdC) {
+			p.key = djCardKeys[1]
+			p.skipNum()
+			k++
+		}
+		if k == 2 && !p.bad && p.at(djLPaperIndexC) {
+			p.key = djCardKeys[2]
+			p.skipNum()
+			k++
+		}
+		if k == 3 && !p.bad && p.at(djLContestsC) {
+			p.key = djCardKeys[3]
+			p.contests(r, c)
+			k++
+		}
+		if k == 4 && !p.bad && p.at(djLOutstackConditionIdsC) {
+			p.key = djCardKeys[4]
+			p.skip(0)
+			k++
+		}
+		if p.bad {
+			return
+		}
+		cfirst := k == 0
+		for {
+			name, more := p.member(&cfirst)
+			if !more {
+				break
+			}
+			if string(name) == "Contests" {
+				p.contests(r, c)
+			} else {
+				p.skip(0)
+			}
+			if p.bad {
+				return
+			}
+		}
+	}
+}
+
 func (p *djFast) contests(r *djReader, c *djCard) {
 	mode := p.arrBegin()
 	first := true
@@ -615,7 +892,41 @@ func (p *djFast) contests(r *djReader, c *djCard) {
 		if !p.objBegin() {
 			continue
 		}
-		ofirst := true
+		k := 0
+		if p.at(djLId) {
+			p.key = djContestKeys[0]
+			ct.id = p.int()
+			k++
+		}
+		if k == 1 && !p.bad && p.at(djLManifestationIdC) {
+			p.key = djContestKeys[1]
+			p.skipNum()
+			k++
+		}
+		if k == 2 && !p.bad && p.at(djLUndervotesC) {
+			p.key = djContestKeys[2]
+			ct.undervote = p.int()
+			k++
+		}
+		if k == 3 && !p.bad && p.at(djLOvervotesC) {
+			p.key = djContestKeys[3]
+			ct.overvotes = p.int()
+			k++
+		}
+		if k == 4 && !p.bad && p.at(djLOutstackConditionIdsC) {
+			p.key = djContestKeys[4]
+			p.outstack(r, ct)
+			k++
+		}
+		if k == 5 && !p.bad && p.at(djLMarksC) {
+			p.key = djContestKeys[5]
+			p.marks(ct)
+			k++
+		}
+		if p.bad {
+			return
+		}
+		ofirst := k == 0
 		for {
 			name, more := p.member(&ofirst)
 			if !more {
@@ -629,46 +940,104 @@ func (p *djFast) contests(r *djReader, c *djCard) {
 			case "Undervotes":
 				ct.undervote = p.int()
 			case "OutstackConditionIds":
-				mode := p.arrBegin()
-				first := true
-				for n := 0; p.arrNext(mode, n, &first); n++ {
-					if p.int() == r.invalid {
-						ct.invalid = true
-					}
-				}
+				p.outstack(r, ct)
 			case "Marks":
-				mode := p.arrBegin()
-				first := true
-				for n := 0; p.arrNext(mode, n, &first); n++ {
-					m := djNext(&ct.marks)
-					*m = djMark{rank: 1}
-					if !p.objBegin() {
-						continue
-					}
-					mfirst := true
-					for {
-						name, more := p.member(&mfirst)
-						if !more {
-							break
-						}
-						switch string(name) {
-						case "CandidateId":
-							m.cand = p.int()
-							m.hasCand = true
-						case "Rank":
-							m.rank = p.int()
-						case "IsVote":
-							m.isVote = p.bool()
-						case "IsAmbiguous":
-							m.isAmbiguous = p.bool()
-						default:
-							p.skip(0)
-						}
-						if p.bad {
-							return
-						}
-					}
-				}
+				p.marks(ct)
+			default:
+				p.skip(0)
+			}
+			if p.bad {
+				return
+			}
+		}
+	}
+}
+
+func (p *djFast) outstack(r *djReader, ct *djContest) {
+	if p.at(djLEmpty) {
+		return
+	}
+	mode := p.arrBegin()
+	first := true
+	for n := 0; p.arrNext(mode, n, &first); n++ {
+		if p.int() == r.invalid {
+			ct.invalid = true
+		}
+	}
+}
+
+func (p *djFast) marks(ct *djContest) {
+	mode := p.arrBegin()
+	first := true
+	for n := 0; p.arrNext(mode, n, &first); n++ {
+		m := djNext(&ct.marks)
+		*m = djMark{rank: 1}
+		if !p.objBegin() {
+			continue
+		}
+		k := 0
+		if p.at(djLCandidateId) {
+			p.key = djMarkKeys[0]
+			m.cand = p.int()
+			m.hasCand = true
+			k++
+		}
+		if k == 1 && !p.bad && p.at(djLManifestationIdC) {
+			p.key = djMarkKeys[1]
+			p.skipNum()
+			k++
+		}
+		if k == 2 && !p.bad && p.at(djLPartyIdC) {
+			p.key = djMarkKeys[2]
+			p.skipNum()
+			k++
+		}
+		if k == 3 && !p.bad && p.at(djLRankC) {
+			p.key = djMarkKeys[3]
+			m.rank = p.int()
+			k++
+		}
+		if k == 4 && !p.bad && p.at(djLMarkDensityC) {
+			p.key = djMarkKeys[4]
+			p.skipNum()
+			k++
+		}
+		if k == 5 && !p.bad && p.at(djLIsAmbiguousC) {
+			p.key = djMarkKeys[5]
+			m.isAmbiguous = p.boolean()
+			k++
+		}
+		if k == 6 && !p.bad && p.at(djLIsVoteC) {
+			p.key = djMarkKeys[6]
+			m.isVote = p.boolean()
+			k++
+		}
+		if k == 7 && !p.bad && p.at(djLOutstackConditionIdsC) {
+			p.key = djMarkKeys[7]
+			if !p.at(djLEmpty) {
+				p.skip(0)
+			}
+			k++
+		}
+		if p.bad {
+			return
+		}
+		mfirst := k == 0
+		for {
+			name, more := p.member(&mfirst)
+			if !more {
+				break
+			}
+			switch string(name) {
+			case "CandidateId":
+				m.cand = p.int()
+				m.hasCand = true
+			case "Rank":
+				m.rank = p.int()
+			case "IsVote":
+				m.isVote = p.bool()
+			case "IsAmbiguous":
+				m.isAmbiguous = p.bool()
 			default:
 				p.skip(0)
 			}
