@@ -73,11 +73,17 @@ type djReader struct {
 	e        *Election
 	opt      Options
 	contests map[int64]*djContestInfo
-	styles   map[int64]string // BallotTypeId -> Description
-	groups   map[int64]string // CountingGroupId -> Description
-	precinct map[int64]string // PrecinctPortionId -> Description
-	invalid  int64            // outstack condition id of InvalidContest
-	guessed  bool             // no ContestManifest: metadata made up from the CVRs
+	// The lookups of contests and candidates by Dominion Id, for the
+	// small Ids exports use: a slice index costs a fraction of a map
+	// access, and each card makes dozens. Filled from the maps on first
+	// use; an Id not in them, or above djSmallID, goes to the maps.
+	contestByID []*djContestInfo
+	candByID    []djCandRef
+	styles      map[int64]string // BallotTypeId -> Description
+	groups      map[int64]string // CountingGroupId -> Description
+	precinct    map[int64]string // PrecinctPortionId -> Description
+	invalid     int64            // outstack condition id of InvalidContest
+	guessed     bool             // no ContestManifest: metadata made up from the CVRs
 
 	// Per-session scratch, reused from session to session.
 	s          djSession
@@ -131,6 +137,50 @@ type djMark struct {
 	cand, rank          int64
 	isVote, isAmbiguous bool
 	hasCand             bool
+}
+
+// djSmallID bounds the Ids looked up by slice (64 Ki entries at most).
+const djSmallID = 1 << 16
+
+// djCandRef is a candidate's choice index in the contest info it belongs
+// to (nil: not looked up yet).
+type djCandRef struct {
+	info *djContestInfo
+	ch   ChoiceIndex
+}
+
+// contestInfo returns the contest with Dominion Id id.
+func (r *djReader) contestInfo(id int64) (*djContestInfo, bool) {
+	if uint64(id) < uint64(len(r.contestByID)) {
+		if info := r.contestByID[id]; info != nil {
+			return info, true
+		}
+	}
+	info, ok := r.contests[id]
+	if ok && uint64(id) < djSmallID {
+		if int(id) >= len(r.contestByID) {
+			r.contestByID = append(r.contestByID, make([]*djContestInfo, int(id)+1-len(r.contestByID))...)
+		}
+		r.contestByID[id] = info
+	}
+	return info, ok
+}
+
+// candidate returns the choice of candidate id in contest info.
+func (r *djReader) candidate(info *djContestInfo, id int64) (ChoiceIndex, bool) {
+	if uint64(id) < uint64(len(r.candByID)) {
+		if c := r.candByID[id]; c.info == info {
+			return c.ch, true
+		}
+	}
+	ch, ok := info.cands[id]
+	if ok && uint64(id) < djSmallID {
+		if int(id) >= len(r.candByID) {
+			r.candByID = append(r.candByID, make([]djCandRef, int(id)+1-len(r.candByID))...)
+		}
+		r.candByID[id] = djCandRef{info, ch}
+	}
+	return ch, ok
 }
 
 // djNext extends s by one element, reusing the memory of an element that an
@@ -574,7 +624,7 @@ func (r *djReader) addContest(c *Card, ct *djContest) error {
 	if ct.id < 0 {
 		return fmt.Errorf("contest without Id")
 	}
-	info, ok := r.contests[ct.id]
+	info, ok := r.contestInfo(ct.id)
 	if !ok {
 		if !r.guessed {
 			return fmt.Errorf("contest %d is not in ContestManifest.json", ct.id)
@@ -625,7 +675,7 @@ func (r *djReader) addContest(c *Card, ct *djContest) error {
 			if !m.hasCand {
 				return fmt.Errorf("contest %d: mark without CandidateId", ct.id)
 			}
-			ch, ok := info.cands[m.cand]
+			ch, ok := r.candidate(info, m.cand)
 			if !ok {
 				var err error
 				id := strconv.FormatInt(m.cand, 10)

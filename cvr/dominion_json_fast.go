@@ -287,6 +287,14 @@ func (p *djFast) skip(depth int) {
 // objBegin starts an object: it reports whether members follow ('{' read);
 // null is an object without members, as in jscan.object.
 func (p *djFast) objBegin() bool {
+	if b, i := p.buf, p.i; i < len(b) && b[i] == '{' { // the usual case, inlined
+		p.i = i + 1
+		return true
+	}
+	return p.objBeginSlow()
+}
+
+func (p *djFast) objBeginSlow() bool {
 	switch p.ws() {
 	case '{':
 		p.i++
@@ -395,6 +403,15 @@ func (p *djFast) arrMore(first *bool) bool {
 // arrNext steps an array begun by arrBegin: n is the number of elements
 // read so far.
 func (p *djFast) arrNext(mode, n int, first *bool) bool {
+	// The usual next object, inlined, without arrMore's whitespace.
+	if b, i := p.buf, p.i; i+1 < len(b) && b[i] == ',' && b[i+1] == '{' && mode == djArrOpen && !*first && !p.bad {
+		p.i = i + 1
+		return true
+	}
+	return p.arrNextSlow(mode, n, first)
+}
+
+func (p *djFast) arrNextSlow(mode, n int, first *bool) bool {
 	if p.bad {
 		return false
 	}
@@ -409,6 +426,15 @@ func (p *djFast) arrNext(mode, n int, first *bool) bool {
 
 // int reads an integer, a number or a string of digits, as jscan.int.
 func (p *djFast) int() int64 {
+	// The usual one digit and a comma, inlined.
+	if b, i := p.buf, p.i; i+1 < len(b) && b[i]-'0' <= 9 && b[i+1] == ',' {
+		p.i = i + 1
+		return int64(b[i] - '0')
+	}
+	return p.intSlow()
+}
+
+func (p *djFast) intSlow() int64 {
 	c := p.ws()
 	if b, i := p.buf, p.i; c >= '1' && c <= '9' {
 		// The common case: up to 18 digits, then a byte that does not
@@ -504,102 +530,39 @@ func (p *djFast) raw(dst *[]byte) {
 }
 
 // Dominion writes the members of each object in a fixed order, without
-// whitespace. Each object is read first along that order (at, with a
-// constant that the compiler compares inline), for as long as the input
-// follows it; the generic loop (member, any name, any order, whitespace)
+// whitespace. Each object is read first along that order, for as long as
+// the input follows it; the generic loop (member, any name, any order, whitespace)
 // then reads the rest, at least the closing brace. A member read either
 // way is handled the same, so the result is the same, only slower off
 // the usual order. A name equal to a constant without backslashes is
 // plain valid JSON, so str's checks are not needed for it. p.key is set
 // to each name so read, as member would.
 
-// djLit is a constant that at compares eight bytes at a time: w holds
-// its bytes, little-endian, m the mask of those in use. (The compiler
-// compares a slice with a string constant inline only when the constant
-// is written in the comparison, not when it is passed to a function.)
-type djLit struct {
-	n    int
-	w, m [4]uint64
+// closes reads the '}' that usually follows the members read in order,
+// without member's call and whitespace.
+func (p *djFast) closes() bool {
+	if p.i < len(p.buf) && p.buf[p.i] == '}' {
+		p.i++
+		return true
+	}
+	return false
 }
 
-func mkLit(s string) *djLit {
-	if len(s) > 32 {
-		panic("cvr: djLit longer than 32 bytes")
-	}
-	l := &djLit{n: len(s)}
-	for i := range len(s) {
-		l.w[i/8] |= uint64(s[i]) << (8 * (i % 8))
-		l.m[i/8] |= 0xff << (8 * (i % 8))
-	}
-	return l
-}
+// room reports whether n bytes of input follow p.i in the buffer. The
+// ordered parts compare each name by a literal written out at its use:
+// the compiler compares a slice with a string constant of up to 16 bytes
+// inline only when the constant is written in the comparison, not when it
+// is passed to a function, and these comparisons are most of the work.
+func (p *djFast) room(n int) bool { return len(p.buf)-p.i >= n }
 
-// at reads l when the input at p.i starts with it.
-func (p *djFast) at(l *djLit) bool {
-	b, i := p.buf, p.i
-	if len(b)-i < 32 {
-		return p.atSlow(l)
+// emptyArray reads "[]".
+func (p *djFast) emptyArray() bool {
+	if p.room(2) && p.buf[p.i] == '[' && p.buf[p.i+1] == ']' {
+		p.i += 2
+		return true
 	}
-	x := (binary.LittleEndian.Uint64(b[i:])^l.w[0])&l.m[0] | (binary.LittleEndian.Uint64(b[i+8:])^l.w[1])&l.m[1]
-	if l.n > 16 {
-		x |= (binary.LittleEndian.Uint64(b[i+16:])^l.w[2])&l.m[2] | (binary.LittleEndian.Uint64(b[i+24:])^l.w[3])&l.m[3]
-	}
-	if x != 0 {
-		return false
-	}
-	p.i += l.n
-	return true
+	return false
 }
-
-// atSlow is at near the end of the buffer.
-func (p *djFast) atSlow(l *djLit) bool {
-	if len(p.buf)-p.i < l.n {
-		return false
-	}
-	for k := range l.n {
-		if p.buf[p.i+k] != byte(l.w[k/8]>>(8*(k%8))) {
-			return false
-		}
-	}
-	p.i += l.n
-	return true
-}
-
-// The constants at compares.
-var (
-	djLBallotTypeIdC            = mkLit(`,"BallotTypeId":`)
-	djLBatchIdC                 = mkLit(`,"BatchId":`)
-	djLCandidateId              = mkLit(`"CandidateId":`)
-	djLCardsC                   = mkLit(`,"Cards":`)
-	djLContestsC                = mkLit(`,"Contests":`)
-	djLCountingGroupIdC         = mkLit(`,"CountingGroupId":`)
-	djLEmpty                    = mkLit(`[]`)
-	djLFalse                    = mkLit(`false`)
-	djLId                       = mkLit(`"Id":`)
-	djLImageMaskC               = mkLit(`,"ImageMask":`)
-	djLIsAmbiguousC             = mkLit(`,"IsAmbiguous":`)
-	djLIsCurrentC               = mkLit(`,"IsCurrent":`)
-	djLIsVoteC                  = mkLit(`,"IsVote":`)
-	djLKeyInIdC                 = mkLit(`,"KeyInId":`)
-	djLManifestationIdC         = mkLit(`,"ManifestationId":`)
-	djLMarkDensityC             = mkLit(`,"MarkDensity":`)
-	djLMarksC                   = mkLit(`,"Marks":`)
-	djLModifiedC                = mkLit(`,"Modified":`)
-	djLOriginalC                = mkLit(`,"Original":`)
-	djLOutstackConditionIdsC    = mkLit(`,"OutstackConditionIds":`)
-	djLOvervotesC               = mkLit(`,"Overvotes":`)
-	djLPaperIndexC              = mkLit(`,"PaperIndex":`)
-	djLPartyIdC                 = mkLit(`,"PartyId":`)
-	djLPrecinctPortionId        = mkLit(`"PrecinctPortionId":`)
-	djLRankC                    = mkLit(`,"Rank":`)
-	djLRecordIdC                = mkLit(`,"RecordId":`)
-	djLSessionTypeC             = mkLit(`,"SessionType":`)
-	djLTabulatorId              = mkLit(`"TabulatorId":`)
-	djLTrue                     = mkLit(`true`)
-	djLUndervotesC              = mkLit(`,"Undervotes":`)
-	djLUniqueVotingIdentifierC  = mkLit(`,"UniqueVotingIdentifier":`)
-	djLVotingSessionIdentifierC = mkLit(`,"VotingSessionIdentifier":`)
-)
 
 // Member names for p.key, in the order Dominion writes them.
 var (
@@ -642,10 +605,12 @@ func (p *djFast) skipNum() {
 // boolean reads true or false as bool does, the literals without its
 // whitespace skip and switch.
 func (p *djFast) boolean() bool {
-	if p.at(djLTrue) {
+	if p.room(4) && string(p.buf[p.i:p.i+4]) == `true` {
+		p.i += 4
 		return true
 	}
-	if p.at(djLFalse) {
+	if p.room(5) && string(p.buf[p.i:p.i+5]) == `false` {
+		p.i += 5
 		return false
 	}
 	return p.bool()
@@ -662,60 +627,73 @@ func (p *djFast) session(r *djReader) {
 		return
 	}
 	n := 0
-	if p.at(djLTabulatorId) {
+	if p.room(14) && string(p.buf[p.i:p.i+14]) == `"TabulatorId":` {
+		p.i += 14
 		p.key = djSessionKeys[0]
 		s.hasTab = true
 		p.raw(&s.tab)
 		n++
 	}
-	if n == 1 && !p.bad && p.at(djLBatchIdC) {
+	if n == 1 && !p.bad && p.room(11) && string(p.buf[p.i:p.i+11]) == `,"BatchId":` {
+		p.i += 11
 		p.key = djSessionKeys[1]
 		s.hasBatch = true
 		p.raw(&s.batch)
 		n++
 	}
-	if n == 2 && !p.bad && p.at(djLRecordIdC) {
+	if n == 2 && !p.bad && p.room(12) && string(p.buf[p.i:p.i+12]) == `,"RecordId":` {
+		p.i += 12
 		p.key = djSessionKeys[2]
 		s.hasRec = true
 		p.raw(&s.rec)
 		n++
 	}
-	if n == 3 && !p.bad && p.at(djLCountingGroupIdC) {
+	if n == 3 && !p.bad && p.room(19) && string(p.buf[p.i:p.i+16]) == `,"CountingGroupI` && string(p.buf[p.i+16:p.i+19]) == `d":` {
+		p.i += 19
 		p.key = djSessionKeys[3]
 		s.group = p.int()
 		n++
 	}
-	if n == 4 && !p.bad && p.at(djLImageMaskC) {
+	if n == 4 && !p.bad && p.room(13) && string(p.buf[p.i:p.i+13]) == `,"ImageMask":` {
+		p.i += 13
 		p.key = djSessionKeys[4]
 		p.mask(s)
 		n++
 	}
-	if n == 5 && !p.bad && p.at(djLSessionTypeC) {
+	if n == 5 && !p.bad && p.room(15) && string(p.buf[p.i:p.i+15]) == `,"SessionType":` {
+		p.i += 15
 		p.key = djSessionKeys[5]
 		p.skip(0)
 		n++
 	}
-	if n == 6 && !p.bad && p.at(djLVotingSessionIdentifierC) {
+	if n == 6 && !p.bad && p.room(27) && string(p.buf[p.i:p.i+16]) == `,"VotingSessionI` && string(p.buf[p.i+16:p.i+27]) == `dentifier":` {
+		p.i += 27
 		p.key = djSessionKeys[6]
 		p.skip(0)
 		n++
 	}
-	if n == 7 && !p.bad && p.at(djLUniqueVotingIdentifierC) {
+	if n == 7 && !p.bad && p.room(26) && string(p.buf[p.i:p.i+16]) == `,"UniqueVotingId` && string(p.buf[p.i+16:p.i+26]) == `entifier":` {
+		p.i += 26
 		p.key = djSessionKeys[7]
 		p.raw(&s.uvi)
 		n++
 	}
-	if n == 8 && !p.bad && p.at(djLOriginalC) {
+	if n == 8 && !p.bad && p.room(12) && string(p.buf[p.i:p.i+12]) == `,"Original":` {
+		p.i += 12
 		p.key = djSessionKeys[8]
 		p.snapshot(r, &s.snaps[0])
 		n++
 	}
-	if n == 9 && !p.bad && p.at(djLModifiedC) {
+	if n == 9 && !p.bad && p.room(12) && string(p.buf[p.i:p.i+12]) == `,"Modified":` {
+		p.i += 12
 		p.key = djSessionKeys[9]
 		p.snapshot(r, &s.snaps[1])
 		n++
 	}
 	if p.bad {
+		return
+	}
+	if p.closes() {
 		return
 	}
 	first := n == 0
@@ -774,28 +752,35 @@ func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 		return
 	}
 	n := 0
-	if p.at(djLPrecinctPortionId) {
+	if p.room(20) && string(p.buf[p.i:p.i+16]) == `"PrecinctPortion` && string(p.buf[p.i+16:p.i+20]) == `Id":` {
+		p.i += 20
 		p.key = djSnapKeys[0]
 		sn.precinct = p.int()
 		n++
 	}
-	if n == 1 && !p.bad && p.at(djLBallotTypeIdC) {
+	if n == 1 && !p.bad && p.room(16) && string(p.buf[p.i:p.i+16]) == `,"BallotTypeId":` {
+		p.i += 16
 		p.key = djSnapKeys[1]
 		sn.ballotType = p.int()
 		n++
 	}
-	if n == 2 && !p.bad && p.at(djLIsCurrentC) {
+	if n == 2 && !p.bad && p.room(13) && string(p.buf[p.i:p.i+13]) == `,"IsCurrent":` {
+		p.i += 13
 		p.key = djSnapKeys[2]
 		sn.hasIsCurrent = true
 		sn.isCurrent = p.boolean()
 		n++
 	}
-	if n == 3 && !p.bad && p.at(djLCardsC) {
+	if n == 3 && !p.bad && p.room(9) && string(p.buf[p.i:p.i+9]) == `,"Cards":` {
+		p.i += 9
 		p.key = djSnapKeys[3]
 		p.cards(r, sn)
 		n++
 	}
 	if p.bad {
+		return
+	}
+	if p.closes() {
 		return
 	}
 	first := n == 0
@@ -837,33 +822,41 @@ func (p *djFast) cards(r *djReader, sn *djSnap) {
 			continue
 		}
 		k := 0
-		if p.at(djLId) {
+		if p.room(5) && string(p.buf[p.i:p.i+5]) == `"Id":` {
+			p.i += 5
 			p.key = djCardKeys[0]
 			p.skipNum()
 			k++
 		}
-		if k == 1 && !p.bad && p.at(djLKeyInIdC) {
+		if k == 1 && !p.bad && p.room(11) && string(p.buf[p.i:p.i+11]) == `,"KeyInId":` {
+			p.i += 11
 			p.key = djCardKeys[1]
 			p.skipNum()
 			k++
 		}
-		if k == 2 && !p.bad && p.at(djLPaperIndexC) {
+		if k == 2 && !p.bad && p.room(14) && string(p.buf[p.i:p.i+14]) == `,"PaperIndex":` {
+			p.i += 14
 			p.key = djCardKeys[2]
 			p.skipNum()
 			k++
 		}
-		if k == 3 && !p.bad && p.at(djLContestsC) {
+		if k == 3 && !p.bad && p.room(12) && string(p.buf[p.i:p.i+12]) == `,"Contests":` {
+			p.i += 12
 			p.key = djCardKeys[3]
 			p.contests(r, c)
 			k++
 		}
-		if k == 4 && !p.bad && p.at(djLOutstackConditionIdsC) {
+		if k == 4 && !p.bad && p.room(24) && string(p.buf[p.i:p.i+16]) == `,"OutstackCondit` && string(p.buf[p.i+16:p.i+24]) == `ionIds":` {
+			p.i += 24
 			p.key = djCardKeys[4]
 			p.skip(0)
 			k++
 		}
 		if p.bad {
 			return
+		}
+		if p.closes() {
+			continue
 		}
 		cfirst := k == 0
 		for {
@@ -893,38 +886,47 @@ func (p *djFast) contests(r *djReader, c *djCard) {
 			continue
 		}
 		k := 0
-		if p.at(djLId) {
+		if p.room(5) && string(p.buf[p.i:p.i+5]) == `"Id":` {
+			p.i += 5
 			p.key = djContestKeys[0]
 			ct.id = p.int()
 			k++
 		}
-		if k == 1 && !p.bad && p.at(djLManifestationIdC) {
+		if k == 1 && !p.bad && p.room(19) && string(p.buf[p.i:p.i+16]) == `,"ManifestationI` && string(p.buf[p.i+16:p.i+19]) == `d":` {
+			p.i += 19
 			p.key = djContestKeys[1]
 			p.skipNum()
 			k++
 		}
-		if k == 2 && !p.bad && p.at(djLUndervotesC) {
+		if k == 2 && !p.bad && p.room(14) && string(p.buf[p.i:p.i+14]) == `,"Undervotes":` {
+			p.i += 14
 			p.key = djContestKeys[2]
 			ct.undervote = p.int()
 			k++
 		}
-		if k == 3 && !p.bad && p.at(djLOvervotesC) {
+		if k == 3 && !p.bad && p.room(13) && string(p.buf[p.i:p.i+13]) == `,"Overvotes":` {
+			p.i += 13
 			p.key = djContestKeys[3]
 			ct.overvotes = p.int()
 			k++
 		}
-		if k == 4 && !p.bad && p.at(djLOutstackConditionIdsC) {
+		if k == 4 && !p.bad && p.room(24) && string(p.buf[p.i:p.i+16]) == `,"OutstackCondit` && string(p.buf[p.i+16:p.i+24]) == `ionIds":` {
+			p.i += 24
 			p.key = djContestKeys[4]
 			p.outstack(r, ct)
 			k++
 		}
-		if k == 5 && !p.bad && p.at(djLMarksC) {
+		if k == 5 && !p.bad && p.room(9) && string(p.buf[p.i:p.i+9]) == `,"Marks":` {
+			p.i += 9
 			p.key = djContestKeys[5]
 			p.marks(ct)
 			k++
 		}
 		if p.bad {
 			return
+		}
+		if p.closes() {
+			continue
 		}
 		ofirst := k == 0
 		for {
@@ -954,7 +956,8 @@ func (p *djFast) contests(r *djReader, c *djCard) {
 }
 
 func (p *djFast) outstack(r *djReader, ct *djContest) {
-	if p.at(djLEmpty) {
+	if p.room(2) && string(p.buf[p.i:p.i+2]) == `[]` {
+		p.i += 2
 		return
 	}
 	mode := p.arrBegin()
@@ -976,51 +979,62 @@ func (p *djFast) marks(ct *djContest) {
 			continue
 		}
 		k := 0
-		if p.at(djLCandidateId) {
+		if p.room(14) && string(p.buf[p.i:p.i+14]) == `"CandidateId":` {
+			p.i += 14
 			p.key = djMarkKeys[0]
 			m.cand = p.int()
 			m.hasCand = true
 			k++
 		}
-		if k == 1 && !p.bad && p.at(djLManifestationIdC) {
+		if k == 1 && !p.bad && p.room(19) && string(p.buf[p.i:p.i+16]) == `,"ManifestationI` && string(p.buf[p.i+16:p.i+19]) == `d":` {
+			p.i += 19
 			p.key = djMarkKeys[1]
 			p.skipNum()
 			k++
 		}
-		if k == 2 && !p.bad && p.at(djLPartyIdC) {
+		if k == 2 && !p.bad && p.room(11) && string(p.buf[p.i:p.i+11]) == `,"PartyId":` {
+			p.i += 11
 			p.key = djMarkKeys[2]
 			p.skipNum()
 			k++
 		}
-		if k == 3 && !p.bad && p.at(djLRankC) {
+		if k == 3 && !p.bad && p.room(8) && string(p.buf[p.i:p.i+8]) == `,"Rank":` {
+			p.i += 8
 			p.key = djMarkKeys[3]
 			m.rank = p.int()
 			k++
 		}
-		if k == 4 && !p.bad && p.at(djLMarkDensityC) {
+		if k == 4 && !p.bad && p.room(15) && string(p.buf[p.i:p.i+15]) == `,"MarkDensity":` {
+			p.i += 15
 			p.key = djMarkKeys[4]
 			p.skipNum()
 			k++
 		}
-		if k == 5 && !p.bad && p.at(djLIsAmbiguousC) {
+		if k == 5 && !p.bad && p.room(15) && string(p.buf[p.i:p.i+15]) == `,"IsAmbiguous":` {
+			p.i += 15
 			p.key = djMarkKeys[5]
 			m.isAmbiguous = p.boolean()
 			k++
 		}
-		if k == 6 && !p.bad && p.at(djLIsVoteC) {
+		if k == 6 && !p.bad && p.room(10) && string(p.buf[p.i:p.i+10]) == `,"IsVote":` {
+			p.i += 10
 			p.key = djMarkKeys[6]
 			m.isVote = p.boolean()
 			k++
 		}
-		if k == 7 && !p.bad && p.at(djLOutstackConditionIdsC) {
+		if k == 7 && !p.bad && p.room(24) && string(p.buf[p.i:p.i+16]) == `,"OutstackCondit` && string(p.buf[p.i+16:p.i+24]) == `ionIds":` {
+			p.i += 24
 			p.key = djMarkKeys[7]
-			if !p.at(djLEmpty) {
+			if !p.emptyArray() {
 				p.skip(0)
 			}
 			k++
 		}
 		if p.bad {
 			return
+		}
+		if p.closes() {
+			continue
 		}
 		mfirst := k == 0
 		for {
