@@ -117,8 +117,9 @@ func djChunkingErr(files []File, msg string) bool {
 }
 
 // djSyntaxErr splits the reader's message for a jsontext syntax error
-// around its two JSON paths.
-var djSyntaxErr = regexp.MustCompile(`^(cvr: \S+ )(\S*)(: jsontext: ).* within "([^"]*)(" after offset \d+)$`)
+// around its two JSON paths. The paths may hold any character, spaces
+// included (member names are the input's).
+var djSyntaxErr = regexp.MustCompile(`^(cvr: \S+ )(.*?)(: jsontext: ).* within "(.*)(" after offset \d+)$`)
 
 // djSameButNames reports whether a and b are jsontext syntax errors at
 // the same offset and JSON path but for member names that one of them
