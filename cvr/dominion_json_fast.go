@@ -529,24 +529,71 @@ func (p *djFast) raw(dst *[]byte) {
 	}
 }
 
-// Dominion writes the members of each object in a fixed order, without
-// whitespace. Each object is read first along that order, for as long as
-// the input follows it; the generic loop (member, any name, any order, whitespace)
+// Dominion writes the members of each object in a fixed order (compact,
+// or pretty-printed: whitespace after '{' and ',' is allowed there). Each
+// object is read first along that order, for as long as the input
+// follows it; the generic loop (member, any name, any order, whitespace)
 // then reads the rest, at least the closing brace. A member read either
 // way is handled the same, so the result is the same, only slower off
 // the usual order. A name equal to a constant without backslashes is
 // plain valid JSON, so str's checks are not needed for it. p.key is set
 // to each name so read, as member would.
 
-// closes reads the '}' that usually follows the members read in order,
-// without member's call and whitespace.
+// closes reads the '}' (after any whitespace) that usually follows the
+// members read in order, without member's call.
 func (p *djFast) closes() bool {
-	if p.i < len(p.buf) && p.buf[p.i] == '}' {
-		p.i++
+	i := p.i
+	if i < len(p.buf) && p.buf[i] != '}' {
+		i = p.wsFrom(i)
+	}
+	if i < len(p.buf) && p.buf[i] == '}' {
+		p.i = i + 1
 		return true
 	}
 	return false
 }
+
+// nameAt returns the index of the first member's name: p.i, after any
+// whitespace (San Francisco's files are pretty-printed).
+func (p *djFast) nameAt() int {
+	if i := p.i; i < len(p.buf) && p.buf[i] == '"' {
+		return i
+	}
+	return p.wsFrom(p.i)
+}
+
+// sep returns the index of the next member's name after the comma at
+// p.i and any whitespace, or -1 when p.i holds no comma. Neither moves
+// p.i: a member read in order moves it past its name and colon.
+func (p *djFast) sep() int {
+	if i := p.i; i+1 < len(p.buf) && p.buf[i] == ',' {
+		if p.buf[i+1] == '"' {
+			return i + 1
+		}
+		return p.wsFrom(i + 1)
+	}
+	return -1
+}
+
+// wsFrom returns the index of the first byte from i that is not JSON
+// whitespace (len(p.buf) if none). Kept out of line: compact input never
+// calls it, and inlined it would bloat every ordered step.
+//
+//go:noinline
+func (p *djFast) wsFrom(i int) int {
+	for i < len(p.buf) {
+		switch p.buf[i] {
+		case ' ', '\n', '\r', '\t':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// roomAt reports whether j >= 0 and n bytes of input follow j.
+func (p *djFast) roomAt(j, n int) bool { return j >= 0 && len(p.buf)-j >= n }
 
 // room reports whether n bytes of input follow p.i in the buffer. The
 // ordered parts compare each name by a literal written out at its use:
@@ -627,65 +674,65 @@ func (p *djFast) session(r *djReader) {
 		return
 	}
 	n := 0
-	if p.room(14) && string(p.buf[p.i:p.i+14]) == `"TabulatorId":` {
-		p.i += 14
+	if j := p.nameAt(); p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"TabulatorId":` {
+		p.i = j + 14
 		p.key = djSessionKeys[0]
 		s.hasTab = true
 		p.raw(&s.tab)
 		n++
 	}
-	if n == 1 && !p.bad && p.room(11) && string(p.buf[p.i:p.i+11]) == `,"BatchId":` {
-		p.i += 11
+	if j := p.sep(); n == 1 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"BatchId":` {
+		p.i = j + 10
 		p.key = djSessionKeys[1]
 		s.hasBatch = true
 		p.raw(&s.batch)
 		n++
 	}
-	if n == 2 && !p.bad && p.room(12) && string(p.buf[p.i:p.i+12]) == `,"RecordId":` {
-		p.i += 12
+	if j := p.sep(); n == 2 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"RecordId":` {
+		p.i = j + 11
 		p.key = djSessionKeys[2]
 		s.hasRec = true
 		p.raw(&s.rec)
 		n++
 	}
-	if n == 3 && !p.bad && p.room(19) && string(p.buf[p.i:p.i+16]) == `,"CountingGroupI` && string(p.buf[p.i+16:p.i+19]) == `d":` {
-		p.i += 19
+	if j := p.sep(); n == 3 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"CountingGroupId` && string(p.buf[j+16:j+18]) == `":` {
+		p.i = j + 18
 		p.key = djSessionKeys[3]
 		s.group = p.int()
 		n++
 	}
-	if n == 4 && !p.bad && p.room(13) && string(p.buf[p.i:p.i+13]) == `,"ImageMask":` {
-		p.i += 13
+	if j := p.sep(); n == 4 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"ImageMask":` {
+		p.i = j + 12
 		p.key = djSessionKeys[4]
 		p.mask(s)
 		n++
 	}
-	if n == 5 && !p.bad && p.room(15) && string(p.buf[p.i:p.i+15]) == `,"SessionType":` {
-		p.i += 15
+	if j := p.sep(); n == 5 && !p.bad && p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"SessionType":` {
+		p.i = j + 14
 		p.key = djSessionKeys[5]
 		p.skip(0)
 		n++
 	}
-	if n == 6 && !p.bad && p.room(27) && string(p.buf[p.i:p.i+16]) == `,"VotingSessionI` && string(p.buf[p.i+16:p.i+27]) == `dentifier":` {
-		p.i += 27
+	if j := p.sep(); n == 6 && !p.bad && p.roomAt(j, 26) && string(p.buf[j:j+16]) == `"VotingSessionId` && string(p.buf[j+16:j+26]) == `entifier":` {
+		p.i = j + 26
 		p.key = djSessionKeys[6]
 		p.skip(0)
 		n++
 	}
-	if n == 7 && !p.bad && p.room(26) && string(p.buf[p.i:p.i+16]) == `,"UniqueVotingId` && string(p.buf[p.i+16:p.i+26]) == `entifier":` {
-		p.i += 26
+	if j := p.sep(); n == 7 && !p.bad && p.roomAt(j, 25) && string(p.buf[j:j+16]) == `"UniqueVotingIde` && string(p.buf[j+16:j+25]) == `ntifier":` {
+		p.i = j + 25
 		p.key = djSessionKeys[7]
 		p.raw(&s.uvi)
 		n++
 	}
-	if n == 8 && !p.bad && p.room(12) && string(p.buf[p.i:p.i+12]) == `,"Original":` {
-		p.i += 12
+	if j := p.sep(); n == 8 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"Original":` {
+		p.i = j + 11
 		p.key = djSessionKeys[8]
 		p.snapshot(r, &s.snaps[0])
 		n++
 	}
-	if n == 9 && !p.bad && p.room(12) && string(p.buf[p.i:p.i+12]) == `,"Modified":` {
-		p.i += 12
+	if j := p.sep(); n == 9 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"Modified":` {
+		p.i = j + 11
 		p.key = djSessionKeys[9]
 		p.snapshot(r, &s.snaps[1])
 		n++
@@ -752,27 +799,27 @@ func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 		return
 	}
 	n := 0
-	if p.room(20) && string(p.buf[p.i:p.i+16]) == `"PrecinctPortion` && string(p.buf[p.i+16:p.i+20]) == `Id":` {
-		p.i += 20
+	if j := p.nameAt(); p.roomAt(j, 20) && string(p.buf[j:j+16]) == `"PrecinctPortion` && string(p.buf[j+16:j+20]) == `Id":` {
+		p.i = j + 20
 		p.key = djSnapKeys[0]
 		sn.precinct = p.int()
 		n++
 	}
-	if n == 1 && !p.bad && p.room(16) && string(p.buf[p.i:p.i+16]) == `,"BallotTypeId":` {
-		p.i += 16
+	if j := p.sep(); n == 1 && !p.bad && p.roomAt(j, 15) && string(p.buf[j:j+15]) == `"BallotTypeId":` {
+		p.i = j + 15
 		p.key = djSnapKeys[1]
 		sn.ballotType = p.int()
 		n++
 	}
-	if n == 2 && !p.bad && p.room(13) && string(p.buf[p.i:p.i+13]) == `,"IsCurrent":` {
-		p.i += 13
+	if j := p.sep(); n == 2 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"IsCurrent":` {
+		p.i = j + 12
 		p.key = djSnapKeys[2]
 		sn.hasIsCurrent = true
 		sn.isCurrent = p.boolean()
 		n++
 	}
-	if n == 3 && !p.bad && p.room(9) && string(p.buf[p.i:p.i+9]) == `,"Cards":` {
-		p.i += 9
+	if j := p.sep(); n == 3 && !p.bad && p.roomAt(j, 8) && string(p.buf[j:j+8]) == `"Cards":` {
+		p.i = j + 8
 		p.key = djSnapKeys[3]
 		p.cards(r, sn)
 		n++
@@ -822,32 +869,32 @@ func (p *djFast) cards(r *djReader, sn *djSnap) {
 			continue
 		}
 		k := 0
-		if p.room(5) && string(p.buf[p.i:p.i+5]) == `"Id":` {
-			p.i += 5
+		if j := p.nameAt(); p.roomAt(j, 5) && string(p.buf[j:j+5]) == `"Id":` {
+			p.i = j + 5
 			p.key = djCardKeys[0]
 			p.skipNum()
 			k++
 		}
-		if k == 1 && !p.bad && p.room(11) && string(p.buf[p.i:p.i+11]) == `,"KeyInId":` {
-			p.i += 11
+		if j := p.sep(); k == 1 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"KeyInId":` {
+			p.i = j + 10
 			p.key = djCardKeys[1]
 			p.skipNum()
 			k++
 		}
-		if k == 2 && !p.bad && p.room(14) && string(p.buf[p.i:p.i+14]) == `,"PaperIndex":` {
-			p.i += 14
+		if j := p.sep(); k == 2 && !p.bad && p.roomAt(j, 13) && string(p.buf[j:j+13]) == `"PaperIndex":` {
+			p.i = j + 13
 			p.key = djCardKeys[2]
 			p.skipNum()
 			k++
 		}
-		if k == 3 && !p.bad && p.room(12) && string(p.buf[p.i:p.i+12]) == `,"Contests":` {
-			p.i += 12
+		if j := p.sep(); k == 3 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"Contests":` {
+			p.i = j + 11
 			p.key = djCardKeys[3]
 			p.contests(r, c)
 			k++
 		}
-		if k == 4 && !p.bad && p.room(24) && string(p.buf[p.i:p.i+16]) == `,"OutstackCondit` && string(p.buf[p.i+16:p.i+24]) == `ionIds":` {
-			p.i += 24
+		if j := p.sep(); k == 4 && !p.bad && p.roomAt(j, 23) && string(p.buf[j:j+16]) == `"OutstackConditi` && string(p.buf[j+16:j+23]) == `onIds":` {
+			p.i = j + 23
 			p.key = djCardKeys[4]
 			p.skip(0)
 			k++
@@ -886,38 +933,38 @@ func (p *djFast) contests(r *djReader, c *djCard) {
 			continue
 		}
 		k := 0
-		if p.room(5) && string(p.buf[p.i:p.i+5]) == `"Id":` {
-			p.i += 5
+		if j := p.nameAt(); p.roomAt(j, 5) && string(p.buf[j:j+5]) == `"Id":` {
+			p.i = j + 5
 			p.key = djContestKeys[0]
 			ct.id = p.int()
 			k++
 		}
-		if k == 1 && !p.bad && p.room(19) && string(p.buf[p.i:p.i+16]) == `,"ManifestationI` && string(p.buf[p.i+16:p.i+19]) == `d":` {
-			p.i += 19
+		if j := p.sep(); k == 1 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"ManifestationId` && string(p.buf[j+16:j+18]) == `":` {
+			p.i = j + 18
 			p.key = djContestKeys[1]
 			p.skipNum()
 			k++
 		}
-		if k == 2 && !p.bad && p.room(14) && string(p.buf[p.i:p.i+14]) == `,"Undervotes":` {
-			p.i += 14
+		if j := p.sep(); k == 2 && !p.bad && p.roomAt(j, 13) && string(p.buf[j:j+13]) == `"Undervotes":` {
+			p.i = j + 13
 			p.key = djContestKeys[2]
 			ct.undervote = p.int()
 			k++
 		}
-		if k == 3 && !p.bad && p.room(13) && string(p.buf[p.i:p.i+13]) == `,"Overvotes":` {
-			p.i += 13
+		if j := p.sep(); k == 3 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"Overvotes":` {
+			p.i = j + 12
 			p.key = djContestKeys[3]
 			ct.overvotes = p.int()
 			k++
 		}
-		if k == 4 && !p.bad && p.room(24) && string(p.buf[p.i:p.i+16]) == `,"OutstackCondit` && string(p.buf[p.i+16:p.i+24]) == `ionIds":` {
-			p.i += 24
+		if j := p.sep(); k == 4 && !p.bad && p.roomAt(j, 23) && string(p.buf[j:j+16]) == `"OutstackConditi` && string(p.buf[j+16:j+23]) == `onIds":` {
+			p.i = j + 23
 			p.key = djContestKeys[4]
 			p.outstack(r, ct)
 			k++
 		}
-		if k == 5 && !p.bad && p.room(9) && string(p.buf[p.i:p.i+9]) == `,"Marks":` {
-			p.i += 9
+		if j := p.sep(); k == 5 && !p.bad && p.roomAt(j, 8) && string(p.buf[j:j+8]) == `"Marks":` {
+			p.i = j + 8
 			p.key = djContestKeys[5]
 			p.marks(ct)
 			k++
@@ -979,51 +1026,51 @@ func (p *djFast) marks(ct *djContest) {
 			continue
 		}
 		k := 0
-		if p.room(14) && string(p.buf[p.i:p.i+14]) == `"CandidateId":` {
-			p.i += 14
+		if j := p.nameAt(); p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"CandidateId":` {
+			p.i = j + 14
 			p.key = djMarkKeys[0]
 			m.cand = p.int()
 			m.hasCand = true
 			k++
 		}
-		if k == 1 && !p.bad && p.room(19) && string(p.buf[p.i:p.i+16]) == `,"ManifestationI` && string(p.buf[p.i+16:p.i+19]) == `d":` {
-			p.i += 19
+		if j := p.sep(); k == 1 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"ManifestationId` && string(p.buf[j+16:j+18]) == `":` {
+			p.i = j + 18
 			p.key = djMarkKeys[1]
 			p.skipNum()
 			k++
 		}
-		if k == 2 && !p.bad && p.room(11) && string(p.buf[p.i:p.i+11]) == `,"PartyId":` {
-			p.i += 11
+		if j := p.sep(); k == 2 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"PartyId":` {
+			p.i = j + 10
 			p.key = djMarkKeys[2]
 			p.skipNum()
 			k++
 		}
-		if k == 3 && !p.bad && p.room(8) && string(p.buf[p.i:p.i+8]) == `,"Rank":` {
-			p.i += 8
+		if j := p.sep(); k == 3 && !p.bad && p.roomAt(j, 7) && string(p.buf[j:j+7]) == `"Rank":` {
+			p.i = j + 7
 			p.key = djMarkKeys[3]
 			m.rank = p.int()
 			k++
 		}
-		if k == 4 && !p.bad && p.room(15) && string(p.buf[p.i:p.i+15]) == `,"MarkDensity":` {
-			p.i += 15
+		if j := p.sep(); k == 4 && !p.bad && p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"MarkDensity":` {
+			p.i = j + 14
 			p.key = djMarkKeys[4]
 			p.skipNum()
 			k++
 		}
-		if k == 5 && !p.bad && p.room(15) && string(p.buf[p.i:p.i+15]) == `,"IsAmbiguous":` {
-			p.i += 15
+		if j := p.sep(); k == 5 && !p.bad && p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"IsAmbiguous":` {
+			p.i = j + 14
 			p.key = djMarkKeys[5]
 			m.isAmbiguous = p.boolean()
 			k++
 		}
-		if k == 6 && !p.bad && p.room(10) && string(p.buf[p.i:p.i+10]) == `,"IsVote":` {
-			p.i += 10
+		if j := p.sep(); k == 6 && !p.bad && p.roomAt(j, 9) && string(p.buf[j:j+9]) == `"IsVote":` {
+			p.i = j + 9
 			p.key = djMarkKeys[6]
 			m.isVote = p.boolean()
 			k++
 		}
-		if k == 7 && !p.bad && p.room(24) && string(p.buf[p.i:p.i+16]) == `,"OutstackCondit` && string(p.buf[p.i+16:p.i+24]) == `ionIds":` {
-			p.i += 24
+		if j := p.sep(); k == 7 && !p.bad && p.roomAt(j, 23) && string(p.buf[j:j+16]) == `"OutstackConditi` && string(p.buf[j+16:j+23]) == `onIds":` {
+			p.i = j + 23
 			p.key = djMarkKeys[7]
 			if !p.emptyArray() {
 				p.skip(0)
