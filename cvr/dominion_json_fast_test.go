@@ -2,6 +2,7 @@ package cvr
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -388,6 +389,11 @@ func TestDominionJSONFastEqualCorrupt(t *testing.T) {
 func FuzzDominionJSONFast(f *testing.F) {
 	f.Add([]byte(djOld), uint8(0))
 	f.Add([]byte(djNew), uint8(3))
+	// Pretty-printed, as San Francisco's export is.
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, []byte(djNew), "", "  "); err == nil {
+		f.Add(pretty.Bytes(), uint8(1))
+	}
 	for _, p := range []string{"dominion-json/alaska-2024-general/CvrExport_1731.json", "dominion-json/alaska-2024-general/CvrExport_1733.json"} {
 		if b, err := os.ReadFile(filepath.Join(realDir, p)); err == nil {
 			f.Add(b, uint8(0))
