@@ -124,9 +124,11 @@ var djSyntaxErr = regexp.MustCompile(`^(cvr: \S+ )(.*?)(: jsontext: ).* within "
 
 // djSameButNames reports whether a and b are jsontext syntax errors at
 // the same offset and JSON path but for member names that one of them
-// gives as "", and perhaps differently worded: jsontext loses the names of
-// the members it has read when it refills its buffer, and quotes what it
-// has of a bad escape, so both depend on how its reads fall.
+// gives as "" or that differ with the same length, and perhaps differently
+// worded: jsontext loses the names of the members it has read when it
+// refills its buffer, or reads them from where the refill moved other
+// bytes (" 0000" for "00000"), and quotes what it has of a bad escape, so
+// all depend on how its reads fall.
 func djSameButNames(a, b string) bool {
 	ma, mb := djSyntaxErr.FindStringSubmatch(a), djSyntaxErr.FindStringSubmatch(b)
 	if ma == nil || mb == nil || ma[1] != mb[1] || ma[3] != mb[3] || ma[5] != mb[5] {
@@ -138,7 +140,7 @@ func djSameButNames(a, b string) bool {
 			return false
 		}
 		for i := range ta {
-			if ta[i] != tb[i] && ta[i] != "" && tb[i] != "" {
+			if ta[i] != tb[i] && ta[i] != "" && tb[i] != "" && len(ta[i]) != len(tb[i]) {
 				return false
 			}
 		}
