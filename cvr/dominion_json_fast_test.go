@@ -123,26 +123,20 @@ func djChunkingErr(files []File, msg string) bool {
 var djSyntaxErr = regexp.MustCompile(`^(cvr: \S+ )(.*?)(: jsontext: ).* within "(.*)(" after offset \d+)$`)
 
 // djSameButNames reports whether a and b are jsontext syntax errors at
-// the same offset and JSON path but for member names that one of them
-// gives as "" or that differ with the same length, and perhaps differently
-// worded: jsontext loses the names of the members it has read when it
-// refills its buffer, or reads them from where the refill moved other
-// bytes (" 0000" for "00000"), and quotes what it has of a bad escape, so
-// all depend on how its reads fall.
+// the same offset and at JSON paths of the same depth, perhaps with other
+// member names and differently worded: jsontext loses the names of the
+// members it has read when it refills its buffer, or reads them from
+// where the refill moved other bytes (" 0000" or "0" for "00000000"), and
+// quotes what it has of a bad escape, so all depend on how its reads fall.
+// (Fuzzing finds such inputs for the scanner of before 2026-11 too.)
 func djSameButNames(a, b string) bool {
 	ma, mb := djSyntaxErr.FindStringSubmatch(a), djSyntaxErr.FindStringSubmatch(b)
 	if ma == nil || mb == nil || ma[1] != mb[1] || ma[3] != mb[3] || ma[5] != mb[5] {
 		return false
 	}
 	for _, k := range []int{2, 4} {
-		ta, tb := strings.Split(ma[k], "/"), strings.Split(mb[k], "/")
-		if len(ta) != len(tb) {
+		if strings.Count(ma[k], "/") != strings.Count(mb[k], "/") {
 			return false
-		}
-		for i := range ta {
-			if ta[i] != tb[i] && ta[i] != "" && tb[i] != "" && len(ta[i]) != len(tb[i]) {
-				return false
-			}
 		}
 	}
 	return true
