@@ -28,11 +28,22 @@
 // iter.Seq2[Card, error] without holding the export in memory. Readers
 // report bad input with the file, the line or JSON path, and the field.
 //
+// Some exports also hold votes that belong to no card: Colorado's public
+// Dominion CSV exports replace the cards of ballot styles cast by few
+// voters by redaction rows of summed votes ("Redacted and Aggregated",
+// "Redacted and Consolidated N Ballots", ...). A reader hands each such row
+// to [Options].Pool as a [Pool] (its name, the number of cards when the
+// row states it, the votes per contest and choice), beside the card
+// stream; without Options.Pool it skips the row with a warning.
+//
 // # Counting
 //
 // [Tabulate] counts votes per contest under the overvote rules, keeps the
 // ranked ballots of ranked-choice contests, and [IRV] runs the
-// instant-runoff count round by round. [Reconcile] compares the manifest,
+// instant-runoff count round by round. [Tally.AddPool] adds a pool's
+// votes to the plurality contests' totals, keeping them apart as well
+// (ContestTally.Pooled); the card counts, overvotes and undervotes stay
+// those of the cards, and ranked contests count ballots only. [Reconcile] compares the manifest,
 // the CVRs and the reported results and lists each [Inconsistency] with a
 // plain-language cause; [Phantoms] makes a phantom card for every card that
 // the manifest has and the CVRs lack (Banuelos & Stark 2012).

@@ -19,7 +19,9 @@ import (
 // The card ID is "TabulatorNum-BatchId-RecordId", as in the JSON export;
 // ImprintedID is the ImprintedId column, or UniqueVotingIdentifier when that
 // is empty (Arlo issue #1389). Redaction rows (Colorado public CVRs) hold
-// pooled totals, not cards: they are reported as warnings and skipped.
+// pooled totals, not cards: they go to Options.Pool as a Pool each (the
+// cells summed per contest and choice), or, without it, are skipped with a
+// warning.
 
 func init() {
 	RegisterFormat(Format{
@@ -64,6 +66,8 @@ type dcContest struct {
 	first, end int // vote columns [first, end)
 	voteFor    int
 	ranked     bool
+	choices    int // the contest's choices after this file's header
+	ranks      int
 }
 
 type dcReader struct {
@@ -73,6 +77,7 @@ type dcReader struct {
 	contests []dcContest
 	first    int // first vote column
 	meta     map[string]int
+	metaName []string // the metadata columns' names, as written, for Pool names
 }
 
 // dcUnequal strips Excel's ="..." wrapper (Denver 2016; Arlo
@@ -157,7 +162,17 @@ func (r *dcRows) sequential(e *Election, cr *csvScan, yield func(Card, error) bo
 		case dcRowSkip:
 			continue
 		case dcRowRedacted:
-			r.d.opt.warn(r.d.file, fmt.Sprintf("line %d", line), "redaction row %q holds pooled totals, not a card; skipped", rec[0])
+			if r.d.opt.Pool == nil {
+				r.d.opt.warn(r.d.file, fmt.Sprintf("line %d", line), "redaction row %q holds pooled totals, not a card; skipped", rec[0])
+				continue
+			}
+			p, x := r.pool(rec)
+			if x.kind != 0 {
+				x.line = line
+				return yield(Card{}, x.error(e, r.d)) && false
+			}
+			p.Line = line
+			r.d.opt.Pool(p)
 			continue
 		case dcRowError:
 			x.line = line
@@ -361,8 +376,10 @@ func (d *dcReader) header(e *Election, cr *csvScan) error {
 		return fmt.Errorf("cvr: %s line 2: no contest names in the contest row", d.file)
 	}
 	d.meta = map[string]int{}
+	d.metaName = make([]string, d.first)
 	for i := 0; i < d.first && i < len(names); i++ {
-		d.meta[strings.ToLower(strings.TrimSpace(dcUnequal(names[i])))] = i
+		d.metaName[i] = strings.TrimSpace(dcUnequal(names[i]))
+		d.meta[strings.ToLower(d.metaName[i])] = i
 	}
 	for _, req := range []string{"TabulatorNum", "BatchId", "RecordId"} {
 		if _, ok := d.meta[strings.ToLower(req)]; !ok {
@@ -447,13 +464,15 @@ func (d *dcReader) header(e *Election, cr *csvScan) error {
 			}
 			d.cols = append(d.cols, dcColumn{contest: k, choice: ch, rank: uint8(rank)})
 		}
+		d.contests[k].choices, d.contests[k].ranks = len(e.Contest(ci).Choices), c.Ranks
 		i = j
 	}
 	return nil
 }
 
 // dcVoteErr is a bad vote cell: kind 1, too many selections in contest
-// ct; kind 2, cell (column col of the vote columns) is not 0 or 1.
+// ct; kind 2, cell (column col of the vote columns) is not 0 or 1; kind
+// 3, a redaction row's cell is not a count.
 type dcVoteErr struct {
 	kind    uint8
 	ct, col int
@@ -466,7 +485,11 @@ func (v *dcVoteErr) error(e *Election, d *dcReader) error {
 		return fmt.Errorf("contest %q: more than %d selections", e.Contest(ct.index).Name, MaxSelections)
 	}
 	ch := e.Contest(ct.index).Choices[d.cols[v.col].choice].Name
-	return fmt.Errorf("column %d: contest %q: choice %q: cell %q is not 0 or 1", d.first+v.col+1, e.Contest(ct.index).Name, ch, v.cell)
+	want := "0 or 1"
+	if v.kind == 3 {
+		want = "a vote count (redaction row)"
+	}
+	return fmt.Errorf("column %d: contest %q: choice %q: cell %q is not %s", d.first+v.col+1, e.Contest(ct.index).Name, ch, v.cell, want)
 }
 
 // votes decodes the vote cells of one row, appending them to v. It reads
@@ -531,4 +554,68 @@ func (v *Votes) dropSelections() {
 	}
 	v.cells = v.cells[:v.last+1]
 	v.cells[v.last] &= 1<<20 - 1
+}
+
+// pool reads a redaction row as a Pool (without Line): every count cell
+// added to its contest and choice (and rank). Empty cells are contests not
+// on the pooled ballots' style; cells with a redaction mark are counted in
+// Redacted. It reads only d, never the Election, so that workers can run it.
+func (r *dcRows) pool(rec [][]byte) (*Pool, dcErr) {
+	d := r.d
+	c0 := string(dcUnequalBytes(rec[0]))
+	p := &Pool{File: d.file, Name: c0}
+	if c0 == "" {
+		p.Name = "pooled totals (first cell empty)"
+	}
+	for i := 1; i < d.first && i < len(rec); i++ {
+		if v := dcUnequalBytes(rec[i]); len(v) > 0 && i < len(d.metaName) {
+			p.Name += ", " + d.metaName[i] + " " + string(v)
+		}
+	}
+	if m := dcConsolidated.FindStringSubmatch(c0); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			p.Cards, p.CardsKnown = n, true
+		}
+	}
+	var cells [][]byte
+	if d.first < len(rec) {
+		cells = rec[d.first:]
+	}
+	for k := range d.contests {
+		ct := &d.contests[k]
+		var pc *PoolContest
+		for col := ct.first; col < ct.end && col < len(cells); col++ {
+			v := dcUnequalBytes(cells[col])
+			if len(v) == 0 {
+				continue
+			}
+			if redactionMark(v) {
+				p.Redacted++
+				continue
+			}
+			n, ok := parseIntBytes(v)
+			if !ok || n < 0 {
+				return nil, dcErr{kind: dcErrVote, v: dcVoteErr{kind: 3, ct: k, col: col, cell: string(cells[col])}}
+			}
+			if pc == nil {
+				p.Contests = append(p.Contests, PoolContest{Contest: ct.index})
+				pc = &p.Contests[len(p.Contests)-1]
+				if ct.ranked {
+					pc.Ranks = make([][]int64, ct.ranks)
+					for r := range pc.Ranks {
+						pc.Ranks[r] = make([]int64, ct.choices)
+					}
+				} else {
+					pc.Votes = make([]int64, ct.choices)
+				}
+			}
+			c := d.cols[col]
+			if ct.ranked {
+				pc.Ranks[c.rank-1][c.choice] += n
+			} else {
+				pc.Votes[c.choice] += n
+			}
+		}
+	}
+	return p, dcErr{}
 }

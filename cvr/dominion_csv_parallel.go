@@ -28,10 +28,13 @@ import (
 // on the caller's goroutine.
 const dcBlockSize = 2 << 20
 
+// dcWarn is a redaction row: a warning, or the Pool made of it when
+// Options.Pool is set.
 type dcWarn struct {
 	before int // index of the card the warning comes before
 	line   int
 	cell0  string
+	pool   *Pool
 }
 
 type dcBlock struct {
@@ -195,7 +198,17 @@ func (tmpl *dcRows) parse(b *dcBlock) {
 		case dcRowSkip:
 			continue
 		case dcRowRedacted:
-			b.warns = append(b.warns, dcWarn{before: len(b.cards), line: recLine, cell0: string(rec[0])})
+			w := dcWarn{before: len(b.cards), line: recLine, cell0: string(rec[0])}
+			if r.d.opt.Pool != nil {
+				var x dcErr
+				if w.pool, x = r.pool(rec); x.kind != 0 {
+					x.line = recLine
+					b.err = x
+					break
+				}
+				w.pool.Line = recLine
+			}
+			b.warns = append(b.warns, w)
 			continue
 		case dcRowError:
 			x.line = recLine
@@ -237,6 +250,10 @@ func (r *dcRows) emit(e *Election, b *dcBlock, yield func(Card, error) bool) boo
 }
 
 func (r *dcRows) warn(w *dcWarn) {
+	if w.pool != nil {
+		r.d.opt.Pool(w.pool)
+		return
+	}
 	r.d.opt.warn(r.d.file, fmt.Sprintf("line %d", w.line), "redaction row %q holds pooled totals, not a card; skipped", w.cell0)
 }
 

@@ -73,11 +73,17 @@ type djReader struct {
 	e        *Election
 	opt      Options
 	contests map[int64]*djContestInfo
-	styles   map[int64]string // BallotTypeId -> Description
-	groups   map[int64]string // CountingGroupId -> Description
-	precinct map[int64]string // PrecinctPortionId -> Description
-	invalid  int64            // outstack condition id of InvalidContest
-	guessed  bool             // no ContestManifest: metadata made up from the CVRs
+	// The lookups of contests and candidates by Dominion Id, for the
+	// small Ids exports use: a slice index costs a fraction of a map
+	// access, and each card makes dozens. Filled from the maps on first
+	// use; an Id not in them, or above djSmallID, goes to the maps.
+	contestByID []*djContestInfo
+	candByID    []djCandRef
+	styles      map[int64]string // BallotTypeId -> Description
+	groups      map[int64]string // CountingGroupId -> Description
+	precinct    map[int64]string // PrecinctPortionId -> Description
+	invalid     int64            // outstack condition id of InvalidContest
+	guessed     bool             // no ContestManifest: metadata made up from the CVRs
 
 	// Per-session scratch, reused from session to session.
 	s          djSession
@@ -104,6 +110,7 @@ func (r *djReader) loc() string {
 
 type djSession struct {
 	tab, batch, rec, mask, uvi []byte
+	maskEsc                    bool // mask still holds JSON's short escapes (the scanner leaves them)
 	group                      int64
 	hasTab, hasBatch, hasRec   bool
 	snaps                      [2]djSnap // Original, Modified
@@ -130,6 +137,50 @@ type djMark struct {
 	cand, rank          int64
 	isVote, isAmbiguous bool
 	hasCand             bool
+}
+
+// djSmallID bounds the Ids looked up by slice (64 Ki entries at most).
+const djSmallID = 1 << 16
+
+// djCandRef is a candidate's choice index in the contest info it belongs
+// to (nil: not looked up yet).
+type djCandRef struct {
+	info *djContestInfo
+	ch   ChoiceIndex
+}
+
+// contestInfo returns the contest with Dominion Id id.
+func (r *djReader) contestInfo(id int64) (*djContestInfo, bool) {
+	if uint64(id) < uint64(len(r.contestByID)) {
+		if info := r.contestByID[id]; info != nil {
+			return info, true
+		}
+	}
+	info, ok := r.contests[id]
+	if ok && uint64(id) < djSmallID {
+		if int(id) >= len(r.contestByID) {
+			r.contestByID = append(r.contestByID, make([]*djContestInfo, int(id)+1-len(r.contestByID))...)
+		}
+		r.contestByID[id] = info
+	}
+	return info, ok
+}
+
+// candidate returns the choice of candidate id in contest info.
+func (r *djReader) candidate(info *djContestInfo, id int64) (ChoiceIndex, bool) {
+	if uint64(id) < uint64(len(r.candByID)) {
+		if c := r.candByID[id]; c.info == info {
+			return c.ch, true
+		}
+	}
+	ch, ok := info.cands[id]
+	if ok && uint64(id) < djSmallID {
+		if int(id) >= len(r.candByID) {
+			r.candByID = append(r.candByID, make([]djCandRef, int(id)+1-len(r.candByID))...)
+		}
+		r.candByID[id] = djCandRef{info, ch}
+	}
+	return ch, ok
 }
 
 // djNext extends s by one element, reusing the memory of an element that an
@@ -334,6 +385,7 @@ var errStop = fmt.Errorf("cvr: iteration stopped")
 func (r *djReader) session(j *jscan) error {
 	s := &r.s
 	s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
+	s.maskEsc = false
 	s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
 	s.snaps[0].present, s.snaps[1].present = false, false
 	return j.object(func(name []byte) error {
@@ -504,6 +556,9 @@ func (r *djReader) emit(file string, yield func(Card, error) bool) bool {
 	}
 	rec := s.rec
 	if _, ok := parseIntBytes(rec); !ok {
+		if s.maskEsc {
+			s.mask, s.maskEsc = unescapeShort(nil, s.mask), false
+		}
 		// Redacted ("X") or missing: the ImageMask still carries the number.
 		if m := recordFromMask(s.mask); m != nil {
 			rec = m
@@ -569,7 +624,7 @@ func (r *djReader) addContest(c *Card, ct *djContest) error {
 	if ct.id < 0 {
 		return fmt.Errorf("contest without Id")
 	}
-	info, ok := r.contests[ct.id]
+	info, ok := r.contestInfo(ct.id)
 	if !ok {
 		if !r.guessed {
 			return fmt.Errorf("contest %d is not in ContestManifest.json", ct.id)
@@ -620,7 +675,7 @@ func (r *djReader) addContest(c *Card, ct *djContest) error {
 			if !m.hasCand {
 				return fmt.Errorf("contest %d: mark without CandidateId", ct.id)
 			}
-			ch, ok := info.cands[m.cand]
+			ch, ok := r.candidate(info, m.cand)
 			if !ok {
 				var err error
 				id := strconv.FormatInt(m.cand, 10)

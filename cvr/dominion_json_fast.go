@@ -287,6 +287,14 @@ func (p *djFast) skip(depth int) {
 // objBegin starts an object: it reports whether members follow ('{' read);
 // null is an object without members, as in jscan.object.
 func (p *djFast) objBegin() bool {
+	if b, i := p.buf, p.i; i < len(b) && b[i] == '{' { // the usual case, inlined
+		p.i = i + 1
+		return true
+	}
+	return p.objBeginSlow()
+}
+
+func (p *djFast) objBeginSlow() bool {
 	switch p.ws() {
 	case '{':
 		p.i++
@@ -395,6 +403,15 @@ func (p *djFast) arrMore(first *bool) bool {
 // arrNext steps an array begun by arrBegin: n is the number of elements
 // read so far.
 func (p *djFast) arrNext(mode, n int, first *bool) bool {
+	// The usual next object, inlined, without arrMore's whitespace.
+	if b, i := p.buf, p.i; i+1 < len(b) && b[i] == ',' && b[i+1] == '{' && mode == djArrOpen && !*first && !p.bad {
+		p.i = i + 1
+		return true
+	}
+	return p.arrNextSlow(mode, n, first)
+}
+
+func (p *djFast) arrNextSlow(mode, n int, first *bool) bool {
 	if p.bad {
 		return false
 	}
@@ -409,6 +426,15 @@ func (p *djFast) arrNext(mode, n int, first *bool) bool {
 
 // int reads an integer, a number or a string of digits, as jscan.int.
 func (p *djFast) int() int64 {
+	// The usual one digit and a comma, inlined.
+	if b, i := p.buf, p.i; i+1 < len(b) && b[i]-'0' <= 9 && b[i+1] == ',' {
+		p.i = i + 1
+		return int64(b[i] - '0')
+	}
+	return p.intSlow()
+}
+
+func (p *djFast) intSlow() int64 {
 	c := p.ws()
 	if b, i := p.buf, p.i; c >= '1' && c <= '9' {
 		// The common case: up to 18 digits, then a byte that does not
@@ -503,16 +529,220 @@ func (p *djFast) raw(dst *[]byte) {
 	}
 }
 
+// Dominion writes the members of each object in a fixed order (compact,
+// or pretty-printed: whitespace after '{' and ',' is allowed there). Each
+// object is read first along that order, for as long as the input
+// follows it; the generic loop (member, any name, any order, whitespace)
+// then reads the rest, at least the closing brace. A member read either
+// way is handled the same, so the result is the same, only slower off
+// the usual order. A name equal to a constant without backslashes is
+// plain valid JSON, so str's checks are not needed for it. p.key is set
+// to each name so read, as member would.
+
+// closes reads the '}' (after any whitespace) that usually follows the
+// members read in order, without member's call.
+func (p *djFast) closes() bool {
+	i := p.i
+	if i < len(p.buf) && p.buf[i] != '}' {
+		i = p.wsFrom(i)
+	}
+	if i < len(p.buf) && p.buf[i] == '}' {
+		p.i = i + 1
+		return true
+	}
+	return false
+}
+
+// nameAt returns the index of the first member's name: p.i, after any
+// whitespace (San Francisco's files are pretty-printed).
+func (p *djFast) nameAt() int {
+	if i := p.i; i < len(p.buf) && p.buf[i] == '"' {
+		return i
+	}
+	return p.wsFrom(p.i)
+}
+
+// sep returns the index of the next member's name after the comma at
+// p.i and any whitespace, or -1 when p.i holds no comma. Neither moves
+// p.i: a member read in order moves it past its name and colon.
+func (p *djFast) sep() int {
+	if i := p.i; i+1 < len(p.buf) && p.buf[i] == ',' {
+		if p.buf[i+1] == '"' {
+			return i + 1
+		}
+		return p.wsFrom(i + 1)
+	}
+	return -1
+}
+
+// wsFrom returns the index of the first byte from i that is not JSON
+// whitespace (len(p.buf) if none). It is small enough to be inlined into
+// sep and nameAt, which must be inlined themselves: a call per member
+// costs about a tenth of the time.
+func (p *djFast) wsFrom(i int) int {
+	for i < len(p.buf) {
+		switch p.buf[i] {
+		case ' ', '\n', '\r', '\t':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// roomAt reports whether j >= 0 and n bytes of input follow j.
+func (p *djFast) roomAt(j, n int) bool { return j >= 0 && len(p.buf)-j >= n }
+
+// room reports whether n bytes of input follow p.i in the buffer. The
+// ordered parts compare each name by a literal written out at its use:
+// the compiler compares a slice with a string constant of up to 16 bytes
+// inline only when the constant is written in the comparison, not when it
+// is passed to a function, and these comparisons are most of the work.
+func (p *djFast) room(n int) bool { return len(p.buf)-p.i >= n }
+
+// emptyArray reads "[]".
+func (p *djFast) emptyArray() bool {
+	if p.room(2) && p.buf[p.i] == '[' && p.buf[p.i+1] == ']' {
+		p.i += 2
+		return true
+	}
+	return false
+}
+
+// Member names for p.key, in the order Dominion writes them.
+var (
+	djSessionKeys = djKeys("TabulatorId", "BatchId", "RecordId", "CountingGroupId", "ImageMask", "SessionType", "VotingSessionIdentifier", "UniqueVotingIdentifier", "Original", "Modified")
+	djSnapKeys    = djKeys("PrecinctPortionId", "BallotTypeId", "IsCurrent", "Cards")
+	djCardKeys    = djKeys("Id", "KeyInId", "PaperIndex", "Contests", "OutstackConditionIds")
+	djContestKeys = djKeys("Id", "ManifestationId", "Undervotes", "Overvotes", "OutstackConditionIds", "Marks")
+	djMarkKeys    = djKeys("CandidateId", "ManifestationId", "PartyId", "Rank", "MarkDensity", "IsAmbiguous", "IsVote", "OutstackConditionIds")
+)
+
+func djKeys(names ...string) [][]byte {
+	out := make([][]byte, len(names))
+	for i, n := range names {
+		out[i] = []byte(n)
+	}
+	return out
+}
+
+// skipNum skips a value that Dominion writes as a small number, and
+// leaves anything else (a number cut by the buffer's end included) to
+// skip.
+func (p *djFast) skipNum() {
+	b, i := p.buf, p.i
+	if i < len(b) && b[i]-'1' <= 8 {
+		j := i + 1
+		for j < len(b) && b[j]-'0' <= 9 {
+			j++
+		}
+		if j < len(b) && b[j] != '.' && b[j] != 'e' && b[j] != 'E' {
+			p.i = j
+			return
+		}
+	} else if i+1 < len(b) && b[i] == '0' && (b[i+1] == ',' || b[i+1] == '}') {
+		p.i = i + 1
+		return
+	}
+	p.skip(0)
+}
+
+// boolean reads true or false as bool does, the literals without its
+// whitespace skip and switch.
+func (p *djFast) boolean() bool {
+	if p.room(4) && string(p.buf[p.i:p.i+4]) == `true` {
+		p.i += 4
+		return true
+	}
+	if p.room(5) && string(p.buf[p.i:p.i+5]) == `false` {
+		p.i += 5
+		return false
+	}
+	return p.bool()
+}
+
 // session reads one session into r.s, as djReader.session.
 func (p *djFast) session(r *djReader) {
 	s := &r.s
 	s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
+	s.maskEsc = false
 	s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
 	s.snaps[0].present, s.snaps[1].present = false, false
 	if !p.objBegin() {
 		return
 	}
-	first := true
+	n := 0
+	if j := p.nameAt(); p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"TabulatorId":` {
+		p.i = j + 14
+		p.key = djSessionKeys[0]
+		s.hasTab = true
+		p.raw(&s.tab)
+		n++
+	}
+	if j := p.sep(); n == 1 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"BatchId":` {
+		p.i = j + 10
+		p.key = djSessionKeys[1]
+		s.hasBatch = true
+		p.raw(&s.batch)
+		n++
+	}
+	if j := p.sep(); n == 2 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"RecordId":` {
+		p.i = j + 11
+		p.key = djSessionKeys[2]
+		s.hasRec = true
+		p.raw(&s.rec)
+		n++
+	}
+	if j := p.sep(); n == 3 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"CountingGroupId` && string(p.buf[j+16:j+18]) == `":` {
+		p.i = j + 18
+		p.key = djSessionKeys[3]
+		s.group = p.int()
+		n++
+	}
+	if j := p.sep(); n == 4 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"ImageMask":` {
+		p.i = j + 12
+		p.key = djSessionKeys[4]
+		p.mask(s)
+		n++
+	}
+	if j := p.sep(); n == 5 && !p.bad && p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"SessionType":` {
+		p.i = j + 14
+		p.key = djSessionKeys[5]
+		p.skip(0)
+		n++
+	}
+	if j := p.sep(); n == 6 && !p.bad && p.roomAt(j, 26) && string(p.buf[j:j+16]) == `"VotingSessionId` && string(p.buf[j+16:j+26]) == `entifier":` {
+		p.i = j + 26
+		p.key = djSessionKeys[6]
+		p.skip(0)
+		n++
+	}
+	if j := p.sep(); n == 7 && !p.bad && p.roomAt(j, 25) && string(p.buf[j:j+16]) == `"UniqueVotingIde` && string(p.buf[j+16:j+25]) == `ntifier":` {
+		p.i = j + 25
+		p.key = djSessionKeys[7]
+		p.raw(&s.uvi)
+		n++
+	}
+	if j := p.sep(); n == 8 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"Original":` {
+		p.i = j + 11
+		p.key = djSessionKeys[8]
+		p.snapshot(r, &s.snaps[0])
+		n++
+	}
+	if j := p.sep(); n == 9 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"Modified":` {
+		p.i = j + 11
+		p.key = djSessionKeys[9]
+		p.snapshot(r, &s.snaps[1])
+		n++
+	}
+	if p.bad {
+		return
+	}
+	if p.closes() {
+		return
+	}
+	first := n == 0
 	for {
 		name, more := p.member(&first)
 		if !more {
@@ -529,7 +759,7 @@ func (p *djFast) session(r *djReader) {
 			s.hasRec = true
 			p.raw(&s.rec)
 		case "ImageMask":
-			p.raw(&s.mask)
+			p.mask(s)
 		case "UniqueVotingIdentifier":
 			p.raw(&s.uvi)
 		case "CountingGroupId":
@@ -547,6 +777,19 @@ func (p *djFast) session(r *djReader) {
 	}
 }
 
+// mask reads the ImageMask as raw does, but a string is kept escaped:
+// emit unescapes it only when it needs the record number from it (a
+// redacted RecordId).
+func (p *djFast) mask(s *djSession) {
+	if p.ws() == '"' {
+		v, esc := p.str()
+		s.mask, s.maskEsc = append(s.mask[:0], v...), esc
+		return
+	}
+	s.maskEsc = false
+	p.raw(&s.mask)
+}
+
 func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 	sn.present, sn.isCurrent, sn.hasIsCurrent = true, false, false
 	sn.ballotType, sn.precinct = -1, -1
@@ -554,7 +797,39 @@ func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 	if !p.objBegin() {
 		return
 	}
-	first := true
+	n := 0
+	if j := p.nameAt(); p.roomAt(j, 20) && string(p.buf[j:j+16]) == `"PrecinctPortion` && string(p.buf[j+16:j+20]) == `Id":` {
+		p.i = j + 20
+		p.key = djSnapKeys[0]
+		sn.precinct = p.int()
+		n++
+	}
+	if j := p.sep(); n == 1 && !p.bad && p.roomAt(j, 15) && string(p.buf[j:j+15]) == `"BallotTypeId":` {
+		p.i = j + 15
+		p.key = djSnapKeys[1]
+		sn.ballotType = p.int()
+		n++
+	}
+	if j := p.sep(); n == 2 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"IsCurrent":` {
+		p.i = j + 12
+		p.key = djSnapKeys[2]
+		sn.hasIsCurrent = true
+		sn.isCurrent = p.boolean()
+		n++
+	}
+	if j := p.sep(); n == 3 && !p.bad && p.roomAt(j, 8) && string(p.buf[j:j+8]) == `"Cards":` {
+		p.i = j + 8
+		p.key = djSnapKeys[3]
+		p.cards(r, sn)
+		n++
+	}
+	if p.bad {
+		return
+	}
+	if p.closes() {
+		return
+	}
+	first := n == 0
 	for {
 		name, more := p.member(&first)
 		if !more {
@@ -569,30 +844,7 @@ func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 		case "PrecinctPortionId":
 			sn.precinct = p.int()
 		case "Cards":
-			mode := p.arrBegin()
-			afirst := true
-			for n := 0; p.arrNext(mode, n, &afirst); n++ {
-				c := djNext(&sn.cards)
-				c.contests = c.contests[:0]
-				if !p.objBegin() {
-					continue
-				}
-				cfirst := true
-				for {
-					name, more := p.member(&cfirst)
-					if !more {
-						break
-					}
-					if string(name) == "Contests" {
-						p.contests(r, c)
-					} else {
-						p.skip(0)
-					}
-					if p.bad {
-						return
-					}
-				}
-			}
+			p.cards(r, sn)
 		case "Contests": // before about version 5.10 there is no Cards level
 			c := djNext(&sn.cards)
 			c.contests = c.contests[:0]
@@ -606,6 +858,70 @@ func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 	}
 }
 
+func (p *djFast) cards(r *djReader, sn *djSnap) {
+	mode := p.arrBegin()
+	afirst := true
+	for n := 0; p.arrNext(mode, n, &afirst); n++ {
+		c := djNext(&sn.cards)
+		c.contests = c.contests[:0]
+		if !p.objBegin() {
+			continue
+		}
+		k := 0
+		if j := p.nameAt(); p.roomAt(j, 5) && string(p.buf[j:j+5]) == `"Id":` {
+			p.i = j + 5
+			p.key = djCardKeys[0]
+			p.skipNum()
+			k++
+		}
+		if j := p.sep(); k == 1 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"KeyInId":` {
+			p.i = j + 10
+			p.key = djCardKeys[1]
+			p.skipNum()
+			k++
+		}
+		if j := p.sep(); k == 2 && !p.bad && p.roomAt(j, 13) && string(p.buf[j:j+13]) == `"PaperIndex":` {
+			p.i = j + 13
+			p.key = djCardKeys[2]
+			p.skipNum()
+			k++
+		}
+		if j := p.sep(); k == 3 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"Contests":` {
+			p.i = j + 11
+			p.key = djCardKeys[3]
+			p.contests(r, c)
+			k++
+		}
+		if j := p.sep(); k == 4 && !p.bad && p.roomAt(j, 23) && string(p.buf[j:j+16]) == `"OutstackConditi` && string(p.buf[j+16:j+23]) == `onIds":` {
+			p.i = j + 23
+			p.key = djCardKeys[4]
+			p.skip(0)
+			k++
+		}
+		if p.bad {
+			return
+		}
+		if p.closes() {
+			continue
+		}
+		cfirst := k == 0
+		for {
+			name, more := p.member(&cfirst)
+			if !more {
+				break
+			}
+			if string(name) == "Contests" {
+				p.contests(r, c)
+			} else {
+				p.skip(0)
+			}
+			if p.bad {
+				return
+			}
+		}
+	}
+}
+
 func (p *djFast) contests(r *djReader, c *djCard) {
 	mode := p.arrBegin()
 	first := true
@@ -615,7 +931,50 @@ func (p *djFast) contests(r *djReader, c *djCard) {
 		if !p.objBegin() {
 			continue
 		}
-		ofirst := true
+		k := 0
+		if j := p.nameAt(); p.roomAt(j, 5) && string(p.buf[j:j+5]) == `"Id":` {
+			p.i = j + 5
+			p.key = djContestKeys[0]
+			ct.id = p.int()
+			k++
+		}
+		if j := p.sep(); k == 1 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"ManifestationId` && string(p.buf[j+16:j+18]) == `":` {
+			p.i = j + 18
+			p.key = djContestKeys[1]
+			p.skipNum()
+			k++
+		}
+		if j := p.sep(); k == 2 && !p.bad && p.roomAt(j, 13) && string(p.buf[j:j+13]) == `"Undervotes":` {
+			p.i = j + 13
+			p.key = djContestKeys[2]
+			ct.undervote = p.int()
+			k++
+		}
+		if j := p.sep(); k == 3 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"Overvotes":` {
+			p.i = j + 12
+			p.key = djContestKeys[3]
+			ct.overvotes = p.int()
+			k++
+		}
+		if j := p.sep(); k == 4 && !p.bad && p.roomAt(j, 23) && string(p.buf[j:j+16]) == `"OutstackConditi` && string(p.buf[j+16:j+23]) == `onIds":` {
+			p.i = j + 23
+			p.key = djContestKeys[4]
+			p.outstack(r, ct)
+			k++
+		}
+		if j := p.sep(); k == 5 && !p.bad && p.roomAt(j, 8) && string(p.buf[j:j+8]) == `"Marks":` {
+			p.i = j + 8
+			p.key = djContestKeys[5]
+			p.marks(ct)
+			k++
+		}
+		if p.bad {
+			return
+		}
+		if p.closes() {
+			continue
+		}
+		ofirst := k == 0
 		for {
 			name, more := p.member(&ofirst)
 			if !more {
@@ -629,46 +988,116 @@ func (p *djFast) contests(r *djReader, c *djCard) {
 			case "Undervotes":
 				ct.undervote = p.int()
 			case "OutstackConditionIds":
-				mode := p.arrBegin()
-				first := true
-				for n := 0; p.arrNext(mode, n, &first); n++ {
-					if p.int() == r.invalid {
-						ct.invalid = true
-					}
-				}
+				p.outstack(r, ct)
 			case "Marks":
-				mode := p.arrBegin()
-				first := true
-				for n := 0; p.arrNext(mode, n, &first); n++ {
-					m := djNext(&ct.marks)
-					*m = djMark{rank: 1}
-					if !p.objBegin() {
-						continue
-					}
-					mfirst := true
-					for {
-						name, more := p.member(&mfirst)
-						if !more {
-							break
-						}
-						switch string(name) {
-						case "CandidateId":
-							m.cand = p.int()
-							m.hasCand = true
-						case "Rank":
-							m.rank = p.int()
-						case "IsVote":
-							m.isVote = p.bool()
-						case "IsAmbiguous":
-							m.isAmbiguous = p.bool()
-						default:
-							p.skip(0)
-						}
-						if p.bad {
-							return
-						}
-					}
-				}
+				p.marks(ct)
+			default:
+				p.skip(0)
+			}
+			if p.bad {
+				return
+			}
+		}
+	}
+}
+
+func (p *djFast) outstack(r *djReader, ct *djContest) {
+	if p.room(2) && string(p.buf[p.i:p.i+2]) == `[]` {
+		p.i += 2
+		return
+	}
+	mode := p.arrBegin()
+	first := true
+	for n := 0; p.arrNext(mode, n, &first); n++ {
+		if p.int() == r.invalid {
+			ct.invalid = true
+		}
+	}
+}
+
+func (p *djFast) marks(ct *djContest) {
+	mode := p.arrBegin()
+	first := true
+	for n := 0; p.arrNext(mode, n, &first); n++ {
+		m := djNext(&ct.marks)
+		*m = djMark{rank: 1}
+		if !p.objBegin() {
+			continue
+		}
+		k := 0
+		if j := p.nameAt(); p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"CandidateId":` {
+			p.i = j + 14
+			p.key = djMarkKeys[0]
+			m.cand = p.int()
+			m.hasCand = true
+			k++
+		}
+		if j := p.sep(); k == 1 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"ManifestationId` && string(p.buf[j+16:j+18]) == `":` {
+			p.i = j + 18
+			p.key = djMarkKeys[1]
+			p.skipNum()
+			k++
+		}
+		if j := p.sep(); k == 2 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"PartyId":` {
+			p.i = j + 10
+			p.key = djMarkKeys[2]
+			p.skipNum()
+			k++
+		}
+		if j := p.sep(); k == 3 && !p.bad && p.roomAt(j, 7) && string(p.buf[j:j+7]) == `"Rank":` {
+			p.i = j + 7
+			p.key = djMarkKeys[3]
+			m.rank = p.int()
+			k++
+		}
+		if j := p.sep(); k == 4 && !p.bad && p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"MarkDensity":` {
+			p.i = j + 14
+			p.key = djMarkKeys[4]
+			p.skipNum()
+			k++
+		}
+		if j := p.sep(); k == 5 && !p.bad && p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"IsAmbiguous":` {
+			p.i = j + 14
+			p.key = djMarkKeys[5]
+			m.isAmbiguous = p.boolean()
+			k++
+		}
+		if j := p.sep(); k == 6 && !p.bad && p.roomAt(j, 9) && string(p.buf[j:j+9]) == `"IsVote":` {
+			p.i = j + 9
+			p.key = djMarkKeys[6]
+			m.isVote = p.boolean()
+			k++
+		}
+		if j := p.sep(); k == 7 && !p.bad && p.roomAt(j, 23) && string(p.buf[j:j+16]) == `"OutstackConditi` && string(p.buf[j+16:j+23]) == `onIds":` {
+			p.i = j + 23
+			p.key = djMarkKeys[7]
+			if !p.emptyArray() {
+				p.skip(0)
+			}
+			k++
+		}
+		if p.bad {
+			return
+		}
+		if p.closes() {
+			continue
+		}
+		mfirst := k == 0
+		for {
+			name, more := p.member(&mfirst)
+			if !more {
+				break
+			}
+			switch string(name) {
+			case "CandidateId":
+				m.cand = p.int()
+				m.hasCand = true
+			case "Rank":
+				m.rank = p.int()
+			case "IsVote":
+				m.isVote = p.bool()
+			case "IsAmbiguous":
+				m.isAmbiguous = p.bool()
 			default:
 				p.skip(0)
 			}

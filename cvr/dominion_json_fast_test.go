@@ -2,6 +2,7 @@ package cvr
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -117,28 +118,25 @@ func djChunkingErr(files []File, msg string) bool {
 }
 
 // djSyntaxErr splits the reader's message for a jsontext syntax error
-// around its two JSON paths.
-var djSyntaxErr = regexp.MustCompile(`^(cvr: \S+ )(\S*)(: jsontext: ).* within "([^"]*)(" after offset \d+)$`)
+// around its two JSON paths. The paths may hold any character, spaces
+// included (member names are the input's).
+var djSyntaxErr = regexp.MustCompile(`^(cvr: \S+ )(.*?)(: jsontext: ).* within "(.*)(" after offset \d+)$`)
 
 // djSameButNames reports whether a and b are jsontext syntax errors at
-// the same offset and JSON path but for member names that one of them
-// gives as "", and perhaps differently worded: jsontext loses the names of
-// the members it has read when it refills its buffer, and quotes what it
-// has of a bad escape, so both depend on how its reads fall.
+// the same offset and at JSON paths of the same depth, perhaps with other
+// member names and differently worded: jsontext loses the names of the
+// members it has read when it refills its buffer, or reads them from
+// where the refill moved other bytes (" 0000" or "0" for "00000000"), and
+// quotes what it has of a bad escape, so all depend on how its reads fall.
+// (Fuzzing finds such inputs for the scanner of before 2026-11 too.)
 func djSameButNames(a, b string) bool {
 	ma, mb := djSyntaxErr.FindStringSubmatch(a), djSyntaxErr.FindStringSubmatch(b)
 	if ma == nil || mb == nil || ma[1] != mb[1] || ma[3] != mb[3] || ma[5] != mb[5] {
 		return false
 	}
 	for _, k := range []int{2, 4} {
-		ta, tb := strings.Split(ma[k], "/"), strings.Split(mb[k], "/")
-		if len(ta) != len(tb) {
+		if strings.Count(ma[k], "/") != strings.Count(mb[k], "/") {
 			return false
-		}
-		for i := range ta {
-			if ta[i] != tb[i] && ta[i] != "" && tb[i] != "" {
-				return false
-			}
 		}
 	}
 	return true
@@ -387,6 +385,11 @@ func TestDominionJSONFastEqualCorrupt(t *testing.T) {
 func FuzzDominionJSONFast(f *testing.F) {
 	f.Add([]byte(djOld), uint8(0))
 	f.Add([]byte(djNew), uint8(3))
+	// Pretty-printed, as San Francisco's export is.
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, []byte(djNew), "", "  "); err == nil {
+		f.Add(pretty.Bytes(), uint8(1))
+	}
 	for _, p := range []string{"dominion-json/alaska-2024-general/CvrExport_1731.json", "dominion-json/alaska-2024-general/CvrExport_1733.json"} {
 		if b, err := os.ReadFile(filepath.Join(realDir, p)); err == nil {
 			f.Add(b, uint8(0))

@@ -276,6 +276,96 @@ func TestDominionCSVTallyIndependent(t *testing.T) {
 	}
 }
 
+// TestDominionCSVPoolsTallyIndependent checks Tabulate plus the pools of
+// the Boulder 2024 excerpt, every contest, against a plain encoding/csv
+// count: the card rows' 1s (overvoted contests count for no one) plus the
+// redaction rows' cells summed.
+func TestDominionCSVPoolsTallyIndependent(t *testing.T) {
+	p := filepath.Join(realDir, "dominion-csv", "boulder2024_TestWithRedactions.csv")
+	files, err := OpenFiles(p)
+	require.NoError(t, err)
+	e, cards, pools, _, err := readPools(t, 1, 0, files...)
+	require.NoError(t, err)
+	tally, err := Tabulate(e, cards.All())
+	require.NoError(t, err)
+	for _, pl := range pools {
+		tally.AddPool(pl)
+	}
+
+	f, err := os.Open(p)
+	require.NoError(t, err)
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	require.NoError(t, err)
+	hdr, chs := rows[1], rows[2]
+	groups := map[string][]int{}
+	for i, h := range hdr {
+		if h != "" {
+			groups[h] = append(groups[h], i)
+		}
+	}
+	want := map[string]map[string]int64{} // contest header -> choice -> votes
+	add := func(h, ch string, n int64) {
+		if want[h] == nil {
+			want[h] = map[string]int64{}
+		}
+		want[h][ch] += n
+	}
+	nPools := 0
+	for _, row := range rows[4:] {
+		if len(row) < 2 {
+			continue
+		}
+		if row[0] == "" || strings.HasPrefix(row[0], "Redacted") {
+			nPools++
+			for h, cols := range groups {
+				for _, c := range cols {
+					if c < len(row) && row[c] != "" {
+						n, err := strconv.ParseInt(row[c], 10, 64)
+						require.NoError(t, err)
+						add(h, chs[c], n)
+					}
+				}
+			}
+			continue
+		}
+		for h, cols := range groups {
+			m := indepVoteFor.FindStringSubmatch(h)
+			k, _ := strconv.Atoi(m[1] + m[2])
+			ones := 0
+			for _, c := range cols {
+				if row[c] == "1" {
+					ones++
+				}
+			}
+			if ones > k {
+				continue
+			}
+			for _, c := range cols {
+				if row[c] == "1" {
+					add(h, chs[c], 1)
+				}
+			}
+		}
+	}
+	assert.Equal(t, 8, nPools)
+	assert.Len(t, pools, nPools)
+	require.Len(t, want, 39, "contests with a vote on a card or a pooled cell (the other 26 have none in this excerpt)")
+	for h, byChoice := range want {
+		name := h[:strings.LastIndex(h, " (")]
+		ci, ok := e.ContestByID(name)
+		require.True(t, ok, name)
+		got := tally.Totals(ci)
+		for ch, n := range byChoice {
+			v, ok := got[ch]
+			assert.True(t, ok, "contest %s: no choice %q", h, ch)
+			assert.Equal(t, n, v, "contest %s choice %s", h, ch)
+		}
+	}
+}
+
 func TestDominionCSVDenverQuirks(t *testing.T) {
 	e, cards, _ := readExport(t, "dominion-csv", filepath.Join(realDir, "dominion-csv/denver2016_CVR_Export_20170804111144.csv"))
 	assert.Equal(t, "2016 General Election", e.Name)

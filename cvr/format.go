@@ -129,6 +129,12 @@ type Options struct {
 	// Jurisdiction, when set, is put in the BatchKey of every card, for a
 	// manifest that covers several jurisdictions.
 	Jurisdiction string
+	// Pool, when set, receives the rows of pooled totals that some
+	// exports hold besides their cards (the redaction rows of Colorado's
+	// Dominion CSV exports), in file order, as they are read; each *Pool
+	// is the callee's to keep. When nil, such rows are skipped with a
+	// warning.
+	Pool func(*Pool)
 }
 
 func (o *Options) warn(file, where, format string, args ...any) {

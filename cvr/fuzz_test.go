@@ -13,7 +13,7 @@ import (
 //
 //	go test -run '^$' -fuzz FuzzDominionJSON -fuzztime 60s ./cvr/
 
-func checkRead(t *testing.T, e *Election, seqErr error, cards *Cards, name string) {
+func checkRead(t *testing.T, e *Election, seqErr error, cards *Cards, name string, pools ...*Pool) {
 	if seqErr != nil {
 		if !strings.HasPrefix(seqErr.Error(), "cvr: "+name) {
 			t.Fatalf("error does not name the file: %v", seqErr)
@@ -23,6 +23,9 @@ func checkRead(t *testing.T, e *Election, seqErr error, cards *Cards, name strin
 	tally, err := Tabulate(e, cards.All())
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, p := range pools {
+		tally.AddPool(p)
 	}
 	tally.Report() // runs IRV on the ranked contests
 	for c := range cards.All() {
@@ -66,11 +69,17 @@ func FuzzDominionCSV(f *testing.F) {
 	if b, err := os.ReadFile("testdata/small/cvr.csv"); err == nil {
 		f.Add(b)
 	}
+	f.Add([]byte(dcPoolFixture))
 	format, _ := LookupFormat("dominion-csv")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var e Election
 		cards, err := ReadAll(format.Read(&e, []File{BytesFile("f.csv", data)}, Options{}))
 		checkRead(t, &e, err, cards, "f.csv")
+		// Again with the redaction rows as pools, counted in the tally.
+		var e2 Election
+		var pools []*Pool
+		cards, err = ReadAll(format.Read(&e2, []File{BytesFile("f.csv", data)}, Options{Pool: func(p *Pool) { pools = append(pools, p) }}))
+		checkRead(t, &e2, err, cards, "f.csv", pools...)
 	})
 }
 

@@ -20,21 +20,26 @@ import (
 // (see Preferences) is choice i; Overvotes counts the ballots that exhaust
 // on an overvoted first ranking, Undervotes those with no ranking at all.
 // The raw rankings are kept in Ballots for IRV.
+//
+// Votes includes the pooled votes added by Tally.AddPool, which Pooled also
+// holds apart; Cards, Overvotes and Undervotes count individual cards only.
 type ContestTally struct {
 	Contest    ContestIndex
 	Cards      int64 // cards on which the contest appears
 	Votes      []int64
+	Pooled     []int64 // the part of Votes from pools; nil without any
 	Overvotes  int64
 	Undervotes int64
 	Invalid    int64 // cards on which the vendor excluded the contest
 	Ballots    *RankedBallots
 }
 
-// Tally is the count of an election's cards.
+// Tally is the count of an election's cards, and of its pooled totals.
 type Tally struct {
 	Election *Election
-	Cards    int64
+	Cards    int64          // individual cards, pooled ones not included
 	Contests []ContestTally // indexed by ContestIndex
+	Pools    []*Pool        // in the order added
 }
 
 // Tabulate counts the cards of seq, stopping at the first error.
@@ -102,6 +107,32 @@ func (t *Tally) Add(c *Card) {
 		}
 		if !contest.Approval && cv.Len() < contest.VoteFor {
 			ct.Undervotes += int64(contest.VoteFor - cv.Len())
+		}
+	}
+}
+
+// AddPool adds the pooled votes of a plurality contest to its Votes (and
+// Pooled), and keeps p in Pools. It leaves Cards and the contests' Cards,
+// Overvotes and Undervotes alone: pooled sums do not say how many cards
+// they hold (not always), nor how many were over- or undervoted. A ranked
+// contest's pooled marks stay in p only: its Votes count first
+// preferences, which per-rank sums cannot give, and IRV needs ballots.
+func (t *Tally) AddPool(p *Pool) {
+	t.Pools = append(t.Pools, p)
+	t.grow()
+	for _, pc := range p.Contests {
+		if int(pc.Contest) >= len(t.Contests) || len(pc.Votes) == 0 {
+			continue
+		}
+		ct := &t.Contests[pc.Contest]
+		if len(ct.Pooled) < len(ct.Votes) {
+			ct.Pooled = append(ct.Pooled, make([]int64, len(ct.Votes)-len(ct.Pooled))...)
+		}
+		for ch, n := range pc.Votes {
+			if ch < len(ct.Votes) {
+				ct.Votes[ch] += n
+				ct.Pooled[ch] += n
+			}
 		}
 	}
 }
@@ -355,6 +386,9 @@ func breakTie(tied []ChoiceIndex, rounds []IRVRound) ChoiceIndex {
 func (t *Tally) String() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%d cards\n", t.Cards)
+	if len(t.Pools) > 0 {
+		fmt.Fprintf(&sb, "%d pools of votes without cards, counted below\n", len(t.Pools))
+	}
 	for i, ct := range t.Contests {
 		c := t.Election.Contests[i]
 		fmt.Fprintf(&sb, "%s (vote for %d, %d ranks): %d cards, %d overvotes, %d undervotes\n", c.Name, c.VoteFor, c.Ranks, ct.Cards, ct.Overvotes, ct.Undervotes)
@@ -365,13 +399,15 @@ func (t *Tally) String() string {
 	return sb.String()
 }
 
-// ContestReport is one contest of a TallyReport.
+// ContestReport is one contest of a TallyReport. Tally includes the pooled
+// votes, which Pooled (present when there are pools) shows apart.
 type ContestReport struct {
 	ID         string           `json:"id"`
 	Name       string           `json:"name"`
 	VoteFor    int              `json:"vote_for"`
 	Ranks      int              `json:"ranks"`
 	Tally      map[string]int64 `json:"tally"`
+	Pooled     map[string]int64 `json:"pooled,omitempty"`
 	Overvotes  int64            `json:"overvotes"`
 	Undervotes int64            `json:"undervotes"`
 	Invalid    int64            `json:"invalid,omitempty"`
@@ -386,10 +422,33 @@ type IRVReport struct {
 }
 
 // TallyReport is a Tally in the shape "rla tabulate" writes: choices by
-// name (by "name (id)" when two choices of a contest share a name).
+// name (by "name (id)" when two choices of a contest share a name). Cards
+// counts individual cards; Pools lists the pooled totals, if any.
 type TallyReport struct {
 	Cards    int64           `json:"cards"`
 	Contests []ContestReport `json:"contests"`
+	Pools    []PoolReport    `json:"pools,omitempty"`
+}
+
+// PoolReport is one Pool of a TallyReport. Cards is null when the export
+// does not say how many cards the pool holds.
+type PoolReport struct {
+	Name     string              `json:"name"`
+	File     string              `json:"file"`
+	Line     int                 `json:"line"`
+	Cards    *int                `json:"cards"`
+	Redacted int                 `json:"redacted_cells,omitempty"`
+	Contests []PoolContestReport `json:"contests"`
+}
+
+// PoolContestReport is one contest of a PoolReport: Tally for a plurality
+// contest (counted in the contest's tally), Ranks (the marks per rank,
+// rank 1 first; not counted) for a ranked one.
+type PoolContestReport struct {
+	ID    string             `json:"id"`
+	Name  string             `json:"name"`
+	Tally map[string]int64   `json:"tally,omitempty"`
+	Ranks []map[string]int64 `json:"ranks,omitempty"`
 }
 
 // Report returns t as a TallyReport, with the IRV count of each ranked
@@ -405,6 +464,16 @@ func (t *Tally) Report() TallyReport {
 		for j := range c.Choices {
 			cr.Tally[names[j]] = ct.Votes[j]
 		}
+		if len(t.Pools) > 0 && !c.Ranked() {
+			cr.Pooled = map[string]int64{}
+			for j := range c.Choices {
+				if j < len(ct.Pooled) {
+					cr.Pooled[names[j]] = ct.Pooled[j]
+				} else {
+					cr.Pooled[names[j]] = 0
+				}
+			}
+		}
 		if c.Ranked() && len(c.Choices) > 0 {
 			if res, err := t.IRV(ContestIndex(i)); err == nil {
 				ir := &IRVReport{Winner: names[res.Winner]}
@@ -415,6 +484,35 @@ func (t *Tally) Report() TallyReport {
 			}
 		}
 		r.Contests = append(r.Contests, cr)
+	}
+	for _, p := range t.Pools {
+		pr := PoolReport{Name: p.Name, File: p.File, Line: p.Line, Redacted: p.Redacted, Contests: []PoolContestReport{}}
+		if p.CardsKnown {
+			n := p.Cards
+			pr.Cards = &n
+		}
+		for _, pc := range p.Contests {
+			c := t.Election.Contests[pc.Contest]
+			names := choiceLabels(c)
+			byName := func(v []int64) map[string]int64 {
+				m := map[string]int64{}
+				for j, n := range v {
+					if j < len(names) {
+						m[names[j]] += n
+					}
+				}
+				return m
+			}
+			cr := PoolContestReport{ID: c.ID, Name: c.Name}
+			if pc.Votes != nil {
+				cr.Tally = byName(pc.Votes)
+			}
+			for _, v := range pc.Ranks {
+				cr.Ranks = append(cr.Ranks, byName(v))
+			}
+			pr.Contests = append(pr.Contests, cr)
+		}
+		r.Pools = append(r.Pools, pr)
 	}
 	return r
 }

@@ -35,13 +35,23 @@ func runTabulate(e *env, args []string) error {
 		return usageErrorf("no CVR files or folders given (see --help)")
 	}
 	var el cvr.Election
-	_, seq, err := cvr.Read(&el, *format, cvr.Options{Warn: warnTo(e)}, paths...)
+	// Pooled totals (Colorado's redaction rows) arrive beside the cards;
+	// they are counted after them, in the contest tallies and apart.
+	var pools []*cvr.Pool
+	opt := cvr.Options{Warn: warnTo(e), Pool: func(p *cvr.Pool) { pools = append(pools, p) }}
+	_, seq, err := cvr.Read(&el, *format, opt, paths...)
 	if err != nil {
 		return err
 	}
 	t, err := cvr.Tabulate(&el, seq)
 	if err != nil {
 		return err
+	}
+	for _, p := range pools {
+		t.AddPool(p)
+		if !p.CardsKnown {
+			fmt.Fprintf(e.stderr, "warning: %s line %d: pool %q: its votes are counted, but the export does not say how many cards it holds\n", p.File, p.Line, p.Name)
+		}
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")

@@ -71,3 +71,48 @@ func TestTabulateCommandErrors(t *testing.T) {
 	code, _, _ = runCmd("tabulate", "--help")
 	assert.Equal(t, 0, code)
 }
+
+// TestTabulateCommandPools reads the Boulder 2024 excerpt, whose eight
+// "Redacted and Aggregated" rows hold the pooled votes of ballot types too
+// small to publish: the tallies include them, "cards" counts the 5 card
+// rows only, and "pools" lists the rows.
+func TestTabulateCommandPools(t *testing.T) {
+	code, out, stderr := runCmd("tabulate", "../../testdata/real/dominion-csv/boulder2024_TestWithRedactions.csv")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, 8, bytes.Count([]byte(stderr), []byte("does not say how many cards")), stderr)
+	var rep struct {
+		Cards    int `json:"cards"`
+		Contests []struct {
+			Name   string           `json:"name"`
+			Tally  map[string]int64 `json:"tally"`
+			Pooled map[string]int64 `json:"pooled"`
+		} `json:"contests"`
+		Pools []struct {
+			Name     string `json:"name"`
+			Line     int    `json:"line"`
+			Cards    *int   `json:"cards"`
+			Contests []struct {
+				Name  string           `json:"name"`
+				Tally map[string]int64 `json:"tally"`
+			} `json:"contests"`
+		} `json:"pools"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.Equal(t, 5, rep.Cards)
+	require.Len(t, rep.Pools, 8)
+	assert.Equal(t, "Redacted and Aggregated, BallotType 7", rep.Pools[0].Name)
+	assert.Equal(t, 10, rep.Pools[0].Line)
+	assert.Nil(t, rep.Pools[0].Cards)
+	// Counted independently with Python's csv module: 4 and 1 votes on the
+	// card rows, 1163 and 645 in the redaction rows (265 and 104 in the
+	// first, ballot type 7).
+	c := rep.Contests[0]
+	assert.Equal(t, "Presidential Electors", c.Name)
+	assert.Equal(t, int64(1167), c.Tally["Kamala D. Harris / Tim Walz"])
+	assert.Equal(t, int64(646), c.Tally["Donald J. Trump / JD Vance"])
+	assert.Equal(t, int64(1163), c.Pooled["Kamala D. Harris / Tim Walz"])
+	assert.Equal(t, int64(645), c.Pooled["Donald J. Trump / JD Vance"])
+	assert.Equal(t, "Presidential Electors", rep.Pools[0].Contests[0].Name)
+	assert.Equal(t, int64(265), rep.Pools[0].Contests[0].Tally["Kamala D. Harris / Tim Walz"])
+	assert.Equal(t, int64(104), rep.Pools[0].Contests[0].Tally["Donald J. Trump / JD Vance"])
+}
