@@ -55,7 +55,10 @@ func runReconcile(e *env, args []string) error {
 		return err
 	}
 	var el cvr.Election
-	_, seq, err := cvr.Read(&el, *format, cvr.Options{Warn: warnTo(e)}, paths...)
+	// Pooled totals (Colorado's redaction rows) count in the contest totals
+	// compared with the results, as rla tabulate counts them.
+	var pools []*cvr.Pool
+	_, seq, err := cvr.Read(&el, *format, cvr.Options{Warn: warnTo(e), Pool: func(p *cvr.Pool) { pools = append(pools, p) }}, paths...)
 	if err != nil {
 		return err
 	}
@@ -76,6 +79,9 @@ func runReconcile(e *env, args []string) error {
 		}
 		if tally, err = cvr.Tabulate(&el, cards.All()); err != nil {
 			return err
+		}
+		for _, p := range pools {
+			tally.AddPool(p)
 		}
 	}
 	found := cvr.Reconcile(m, cards, tally, res)

@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/rlakit/rlakit/cvr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -115,4 +119,37 @@ func TestTabulateCommandPools(t *testing.T) {
 	assert.Equal(t, "Presidential Electors", rep.Pools[0].Contests[0].Name)
 	assert.Equal(t, int64(265), rep.Pools[0].Contests[0].Tally["Kamala D. Harris / Tim Walz"])
 	assert.Equal(t, int64(104), rep.Pools[0].Contests[0].Tally["Donald J. Trump / JD Vance"])
+}
+
+// TestReconcileCommandPools: reconciliation counts the Boulder excerpt's
+// pooled votes in the contest totals, so results equal to the tally of
+// cards and pools raise no contest-total inconsistency.
+func TestReconcileCommandPools(t *testing.T) {
+	const file = "../../testdata/real/dominion-csv/boulder2024_TestWithRedactions.csv"
+	code, out, stderr := runCmd("tabulate", file)
+	require.Equal(t, 0, code, stderr)
+	var rep struct {
+		Contests []struct {
+			Name  string           `json:"name"`
+			Tally map[string]int64 `json:"tally"`
+		} `json:"contests"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	var results bytes.Buffer
+	results.WriteString("contest,choice,votes\n")
+	for ch, n := range rep.Contests[0].Tally {
+		fmt.Fprintf(&results, "%q,%q,%d\n", rep.Contests[0].Name, ch, n)
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "results.csv"), results.Bytes(), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "manifest.csv"), []byte("Tabulator,Batch Name,Number of Ballots\n105,1,5\n"), 0o644))
+	code, out, stderr = runCmd("reconcile", "--manifest", filepath.Join(dir, "manifest.csv"), "--cvrs", file, "--results", filepath.Join(dir, "results.csv"), "--json")
+	require.Contains(t, []int{0, 3}, code, stderr)
+	var found struct {
+		Inconsistencies []cvr.Inconsistency `json:"inconsistencies"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &found))
+	for _, in := range found.Inconsistencies {
+		assert.False(t, in.Contest == rep.Contests[0].Name && in.Kind == cvr.ContestTotal, "pooled votes left out: %+v", in)
+	}
 }
