@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"math/big"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -132,9 +133,9 @@ func ContestList(contests [][]int) Contests {
 	return func(i int, buf []int) []int { return append(buf[:0], contests[i]...) }
 }
 
-// prepareContestSample checks the inputs and returns the cards sorted by
+// prepareContestSample checks the inputs and returns the cards in order of
 // sample number (stably) and zeroed contest counts.
-func prepareContestSample(nums []SampleNumber, contests Contests, sizes []int, before []int) (order, count []int, err error) {
+func prepareContestSample(nums []SampleNumber, contests Contests, sizes []int, before []int) (order *numberOrder, count []int, err error) {
 	seen := make(map[int]bool, len(before))
 	for _, i := range before {
 		if i < 0 || i >= len(nums) {
@@ -150,42 +151,87 @@ func prepareContestSample(nums []SampleNumber, contests Contests, sizes []int, b
 			return nil, nil, fmt.Errorf("sample: consistent sampling: contest %d has sample size %d", c, n)
 		}
 	}
-	return sortByNumber(nums), make([]int, len(sizes)), nil
+	return newNumberOrder(nums), make([]int, len(sizes)), nil
 }
 
-// sortByNumber returns the card positions in increasing order of sample
-// number, equal numbers in list order. Sorting on the numbers' first 64
-// bits, with whole numbers compared only on a tie, keeps a sort of millions
-// of cards fast.
-func sortByNumber(nums []SampleNumber) []int {
-	type keyed struct {
-		key uint64
-		i   int
+// numberOrder lists the card positions in increasing order of sample
+// number, equal numbers in list order, sorting only as far as it is read.
+// The cards are partitioned by the top bits of their numbers into buckets
+// of about 64 (one pass to count, one to place them: sample numbers are
+// uniform, so the buckets are even); a bucket is sorted when the walk first
+// reaches it. Consistent sampling reads only the first few thousand cards of
+// the order, so of 16 million cards almost none are ever sorted: sorting all
+// of them took seconds. Within a bucket the cards are compared by their
+// numbers' first 64 bits, whole numbers only on a tie, then by position:
+// a total order, so the result is the one a full sort gives, however the
+// cards are partitioned.
+type numberOrder struct {
+	nums   []SampleNumber
+	keyed  []keyedNumber // bucket b is keyed[bounds[b]:bounds[b+1]]
+	bounds []int
+	sorted int // buckets 0..sorted-1 are sorted
+}
+
+type keyedNumber struct {
+	key uint64
+	i   int
+}
+
+func (a keyedNumber) compare(b keyedNumber, nums []SampleNumber) int {
+	if a.key != b.key {
+		return cmp.Compare(a.key, b.key)
 	}
-	k := make([]keyed, len(nums))
+	if c := nums[a.i].Compare(nums[b.i]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.i, b.i)
+}
+
+func newNumberOrder(nums []SampleNumber) *numberOrder {
+	shift := uint(64)
+	if b := bits.Len(uint(len(nums))) - 6; b > 0 {
+		shift = 64 - uint(min(b, 24))
+	}
+	bucket := func(key uint64) int {
+		if shift == 64 {
+			return 0
+		}
+		return int(key >> shift)
+	}
+	bounds := make([]int, (1<<(64-shift))+1)
 	for i := range nums {
-		k[i] = keyed{be64(nums[i][:8]), i}
+		bounds[bucket(be64(nums[i][:8]))+1]++
 	}
-	slices.SortFunc(k, func(a, b keyed) int {
-		if a.key != b.key {
-			return cmp.Compare(a.key, b.key)
-		}
-		if c := nums[a.i].Compare(nums[b.i]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
-	order := make([]int, len(nums))
-	for j := range k {
-		order[j] = k[j].i
+	for b := 1; b < len(bounds); b++ {
+		bounds[b] += bounds[b-1]
 	}
-	return order
+	next := slices.Clone(bounds[:len(bounds)-1])
+	keyed := make([]keyedNumber, len(nums))
+	for i := range nums {
+		key := be64(nums[i][:8])
+		b := bucket(key)
+		keyed[next[b]] = keyedNumber{key, i}
+		next[b]++
+	}
+	return &numberOrder{nums: nums, keyed: keyed, bounds: bounds}
+}
+
+func (o *numberOrder) len() int { return len(o.keyed) }
+
+// at returns the card at position pos of the order.
+func (o *numberOrder) at(pos int) int {
+	for o.sorted < len(o.bounds)-1 && o.bounds[o.sorted] <= pos {
+		part := o.keyed[o.bounds[o.sorted]:o.bounds[o.sorted+1]]
+		slices.SortFunc(part, func(a, b keyedNumber) int { return a.compare(b, o.nums) })
+		o.sorted++
+	}
+	return o.keyed[pos].i
 }
 
 // walkContestSample walks order from position start while some contest
 // needs cards. Cards in earlier are counted where met but not selected
 // again; selected starts the result's list.
-func walkContestSample(order []int, start int, nums []SampleNumber, contests Contests, sizes, count []int, earlier map[int]bool, selected []int) (ContestSample, error) {
+func walkContestSample(order *numberOrder, start int, nums []SampleNumber, contests Contests, sizes, count []int, earlier map[int]bool, selected []int) (ContestSample, error) {
 	res := ContestSample{Selected: selected, Thresholds: make([]SampleNumber, len(sizes)), Counted: make([]bool, len(sizes))}
 	var buf []int
 	open := 0 // contests that still need cards
@@ -195,7 +241,7 @@ func walkContestSample(order []int, start int, nums []SampleNumber, contests Con
 		}
 	}
 	for pos := start; open > 0; pos++ {
-		if pos >= len(order) {
+		if pos >= order.len() {
 			var short []int
 			for c := range sizes {
 				if count[c] < sizes[c] {
@@ -204,7 +250,7 @@ func walkContestSample(order []int, start int, nums []SampleNumber, contests Con
 			}
 			return res, fmt.Errorf("sample: consistent sampling: ran out of cards; contests %v have fewer cards than their sample sizes", short)
 		}
-		card := order[pos]
+		card := order.at(pos)
 		take := earlier[card]
 		buf = contests(card, buf)
 		for _, c := range buf {
