@@ -36,11 +36,11 @@ func sortByNumberReference(nums []SampleNumber) []int {
 }
 
 // The lazily sorted order is the full sort's, ties included: equal
-// numbers, numbers equal in their first 64 bits, and uneven buckets (many
-// numbers with the same top bits).
+// numbers, numbers equal in their first 64 bits, uneven ranges (many
+// numbers with the same top bits) and the largest keys.
 func TestNumberOrderMatchesSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{0, 1, 2, 63, 64, 65, 1000, 100_000} {
+	for _, n := range []int{0, 1, 2, 63, 64, 65, 1000, orderFirstRange, orderFirstRange + 1, 100_000} {
 		nums := make([]SampleNumber, n)
 		for i := range nums {
 			for j := range nums[i] {
@@ -55,8 +55,10 @@ func TestNumberOrderMatchesSort(t *testing.T) {
 				if i > 0 {
 					copy(nums[i][:8], nums[r.IntN(i)][:8])
 				}
-			case 2: // a crowded bucket
+			case 2: // a crowded range
 				nums[i][0], nums[i][1], nums[i][2] = 0x80, 0, 0
+			case 3: // the largest first 64 bits, where a range's end overflows
+				copy(nums[i][:8], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 			}
 		}
 		want := sortByNumberReference(nums)

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"math"
 	"math/big"
-	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -155,22 +155,27 @@ func prepareContestSample(nums []SampleNumber, contests Contests, sizes []int, b
 }
 
 // numberOrder lists the card positions in increasing order of sample
-// number, equal numbers in list order, sorting only as far as it is read.
-// The cards are partitioned by the top bits of their numbers into buckets
-// of about 64 (one pass to count, one to place them: sample numbers are
-// uniform, so the buckets are even); a bucket is sorted when the walk first
-// reaches it. Consistent sampling reads only the first few thousand cards of
-// the order, so of 16 million cards almost none are ever sorted: sorting all
-// of them took seconds. Within a bucket the cards are compared by their
-// numbers' first 64 bits, whole numbers only on a tie, then by position:
-// a total order, so the result is the one a full sort gives, however the
-// cards are partitioned.
+// number, equal numbers in list order, finding and sorting only as many
+// cards as are read. Consistent sampling reads only the first few thousand
+// cards of the order, so sorting all of them (seconds for 16 million) is
+// wasted: instead the cards whose numbers' first 64 bits fall in [0, hi)
+// are picked out in one pass over the numbers and sorted, and when the walk
+// reads past them the next range, twice as wide, is added the same way.
+// Sample numbers are uniform, so the first range holds about
+// orderFirstRange cards and a walk of any length takes a few passes. The
+// cards are compared by their numbers' first 64 bits, whole numbers only on
+// a tie, then by position: a total order, so the order is exactly that of a
+// full sort, and ranges of whole keys keep equal keys together.
 type numberOrder struct {
 	nums   []SampleNumber
-	keyed  []keyedNumber // bucket b is keyed[bounds[b]:bounds[b+1]]
-	bounds []int
-	sorted int // buckets 0..sorted-1 are sorted
+	sorted []keyedNumber // the cards of the ranges so far, in order
+	hi     uint64        // the ranges so far cover keys below hi
+	all    bool          // the ranges so far cover every key
+	width  uint64        // the width of the next range
 }
+
+// orderFirstRange is the number of cards the first range is meant to hold.
+const orderFirstRange = 1 << 12
 
 type keyedNumber struct {
 	key uint64
@@ -188,44 +193,62 @@ func (a keyedNumber) compare(b keyedNumber, nums []SampleNumber) int {
 }
 
 func newNumberOrder(nums []SampleNumber) *numberOrder {
-	shift := uint(64)
-	if b := bits.Len(uint(len(nums))) - 6; b > 0 {
-		shift = 64 - uint(min(b, 24))
+	o := &numberOrder{nums: nums}
+	if len(nums) <= orderFirstRange {
+		o.width = math.MaxUint64
+	} else {
+		o.width = math.MaxUint64 / uint64(len(nums)) * orderFirstRange
 	}
-	bucket := func(key uint64) int {
-		if shift == 64 {
-			return 0
-		}
-		return int(key >> shift)
-	}
-	bounds := make([]int, (1<<(64-shift))+1)
-	for i := range nums {
-		bounds[bucket(be64(nums[i][:8]))+1]++
-	}
-	for b := 1; b < len(bounds); b++ {
-		bounds[b] += bounds[b-1]
-	}
-	next := slices.Clone(bounds[:len(bounds)-1])
-	keyed := make([]keyedNumber, len(nums))
-	for i := range nums {
-		key := be64(nums[i][:8])
-		b := bucket(key)
-		keyed[next[b]] = keyedNumber{key, i}
-		next[b]++
-	}
-	return &numberOrder{nums: nums, keyed: keyed, bounds: bounds}
+	return o
 }
 
-func (o *numberOrder) len() int { return len(o.keyed) }
+func (o *numberOrder) len() int { return len(o.nums) }
 
-// at returns the card at position pos of the order.
+// at returns the card at position pos of the order, 0 <= pos < len().
 func (o *numberOrder) at(pos int) int {
-	for o.sorted < len(o.bounds)-1 && o.bounds[o.sorted] <= pos {
-		part := o.keyed[o.bounds[o.sorted]:o.bounds[o.sorted+1]]
-		slices.SortFunc(part, func(a, b keyedNumber) int { return a.compare(b, o.nums) })
-		o.sorted++
+	for pos >= len(o.sorted) && !o.all {
+		o.extend()
 	}
-	return o.keyed[pos].i
+	return o.sorted[pos].i
+}
+
+// extend adds the next range of keys, [o.hi, o.hi+o.width), and doubles
+// the width. The numbers are scanned on every CPU.
+func (o *numberOrder) extend() {
+	lo := o.hi
+	hi, all := lo+o.width, false
+	if hi < lo || hi == math.MaxUint64 { // to the end of the keys
+		all = true
+	}
+	in := func(k uint64) bool { return k >= lo && (all || k < hi) }
+	n := len(o.nums)
+	workers := runtime.GOMAXPROCS(0)
+	if n < 1<<16 {
+		workers = 1
+	}
+	parts := make([][]keyedNumber, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var part []keyedNumber
+			for i := n * w / workers; i < n*(w+1)/workers; i++ {
+				if k := be64(o.nums[i][:8]); in(k) {
+					part = append(part, keyedNumber{k, i})
+				}
+			}
+			parts[w] = part
+		})
+	}
+	wg.Wait()
+	add := slices.Concat(parts...)
+	slices.SortFunc(add, func(a, b keyedNumber) int { return a.compare(b, o.nums) })
+	o.sorted = append(o.sorted, add...)
+	o.hi, o.all = hi, all
+	if o.width > math.MaxUint64/2 {
+		o.width = math.MaxUint64
+	} else {
+		o.width *= 2
+	}
 }
 
 // walkContestSample walks order from position start while some contest
