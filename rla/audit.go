@@ -80,42 +80,8 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	}
 	var incons []cvr.Inconsistency
 	var contests []*contest
-	// Copy first and read the copies, so what is audited is exactly what
-	// is committed.
-	var inputs []InputFile
-	add := func(role string, i int, path string) error {
-		f, err := copyInput(dir, role, i, path)
-		inputs = append(inputs, f...)
-		return err
-	}
-	err = add("manifest", 0, o.Manifest)
-	for i, p := range o.CVRs {
-		if err == nil {
-			err = add("cvr", i, p)
-		}
-	}
-	if err == nil {
-		err = add("results", 0, o.Results)
-	}
-	contestNames := make([]string, 0, len(o.RAIRE))
-	for name := range o.RAIRE {
-		contestNames = append(contestNames, name)
-	}
-	slices.Sort(contestNames)
-	for i, name := range contestNames {
-		if err == nil {
-			n := len(inputs)
-			err = add("raire", i, o.RAIRE[name])
-			for k := n; k < len(inputs); k++ {
-				inputs[k].Contest = name
-			}
-		}
-	}
-	if err != nil {
-		os.RemoveAll(filepath.Join(dir, "inputs"))
-		return nil, nil, err
-	}
-	d, err := loadCommitted(dir, inputs, o.Format)
+	// What is audited is exactly what is committed: the copies' bytes.
+	inputs, d, err := commitInputs(dir, o)
 	if err == nil {
 		// Reconcile before the phantoms are added: they are what
 		// reconciliation finds missing.
