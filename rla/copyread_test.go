@@ -143,7 +143,8 @@ func TestCommitInputsMatchesCopyThenRead(t *testing.T) {
 	// Large enough for several blocks of the parallel CSV reader and
 	// several chunks of the copier.
 	cfg := cvr.NewSynthConfig(40000, 41)
-	cfg.Contests = []cvr.SynthContest{{Name: "Mayor", Kind: cvr.SynthPlurality, Margin: 0.1}, {Name: "Measure", Kind: cvr.SynthPlurality, Choices: 2, Margin: 0.2, Coverage: 0.5}}
+	cfg.Contests = []cvr.SynthContest{{Name: "Mayor", Kind: cvr.SynthPlurality, Margin: 0.1}, {Name: "Measure", Kind: cvr.SynthPlurality, Choices: 2, Margin: 0.2, Coverage: 0.5},
+		{Name: "Ranked", Kind: cvr.SynthRanked, Choices: 4, Margin: 0.1, Coverage: 0.7}}
 	cfg.Errors = cvr.SplitSynthErrors(0.01)
 	cfg.MissingRate = 0.01
 	_, o := synthElection(t, work, cfg)
@@ -252,6 +253,10 @@ func TestCommitInputsMatchesCopyThenRead(t *testing.T) {
 				if a, b := d.Cards.Card(i), refData.Cards.Card(i); !reflect.DeepEqual(a, b) {
 					t.Fatalf("card %d: %+v\nreading the copies: %+v", i, a, b)
 				}
+			}
+			// The tally counted while reading is Tabulate's over the stored cards.
+			if tab, err := cvr.Tabulate(d.Election, d.Cards.All()); err != nil || !reflect.DeepEqual(tab, d.Tally) {
+				t.Fatalf("the tally counted while reading differs from Tabulate's (%v)", err)
 			}
 			if !reflect.DeepEqual(d.Tally.Report(), refData.Tally.Report()) || !reflect.DeepEqual(d.Election, refData.Election) ||
 				!reflect.DeepEqual(d.Manifest.Batches, refData.Manifest.Batches) || !reflect.DeepEqual(d.Results.Rows, refData.Results.Rows) {

@@ -302,16 +302,34 @@ func readManifestData(manifest string) (*Data, error) {
 	return d, nil
 }
 
-// readCards stores the CVRs of format f read by seq.
+// readCards stores and tabulates the CVRs of format f read by seq. The
+// cards are counted as they are stored, while the parser's later cards
+// are still being read, rather than in a second pass over 16 million
+// stored cards once all are read (4 seconds on one core). The tally is
+// cvr.Tabulate's over the same cards in the same order, and a read error
+// is returned as cvr.ReadAll returns it.
 func (d *Data) readCards(f cvr.Format, seq iter.Seq2[cvr.Card, error]) error {
 	d.Format = f.Name
-	var err error
-	d.Cards, err = cvr.ReadAll(seq)
+	cards := &cvr.Cards{}
+	tally, err := cvr.Tabulate(d.Election, func(yield func(cvr.Card, error) bool) {
+		for c, err := range seq {
+			if err != nil {
+				yield(cvr.Card{}, err)
+				return
+			}
+			cards.Append(&c)
+			if !yield(c, nil) {
+				return
+			}
+		}
+	})
+	cards.Trim()
+	d.Cards, d.Tally = cards, tally
 	return err
 }
 
 // finishLoad ends loadData once the manifest and any CVRs are read: the
-// reported results, and the CVR tally.
+// reported results, and the tally if the CVRs did not give it.
 func (d *Data) finishLoad(results string, haveCVRs bool) error {
 	if results != "" {
 		f, err := os.Open(results)
@@ -335,6 +353,9 @@ func (d *Data) finishLoad(results string, haveCVRs bool) error {
 				return fmt.Errorf("rla: results %s: %w", r.Where, err)
 			}
 		}
+	}
+	if d.Tally != nil { // counted as the CVRs were read
+		return nil
 	}
 	var err error
 	d.Tally, err = cvr.Tabulate(d.Election, d.Cards.All())
