@@ -54,7 +54,9 @@ type copier struct {
 	in, tmp             *os.File
 	direct              bool
 
-	free  chan *copyChunkBuf
+	free  chan *copyChunkBuf // chunks to reuse
+	size  int                // bytes per chunk
+	made  int                // chunks allocated, at most copyChunks
 	write chan *copyChunkBuf
 	hash  chan *copyChunkBuf
 	feed  chan *copyChunkBuf // to the stream's reader
@@ -105,17 +107,29 @@ func startCopy(dir, role, src, rel string) (*copier, error) {
 	}
 	// A small file needs no more than its size (and one byte to see its
 	// end) per chunk.
-	size := copyChunk
+	c.size = copyChunk
 	if st, err := in.Stat(); err == nil && st.Size() < copyChunk {
-		size = int(st.Size()+dioAlign) &^ (dioAlign - 1)
-	}
-	for range copyChunks {
-		b := make([]byte, size+dioAlign)
-		skip := int(-uintptr(unsafe.Pointer(&b[0])) & (dioAlign - 1))
-		c.free <- &copyChunkBuf{buf: b[skip : skip+size : skip+size]}
+		c.size = int(st.Size()+dioAlign) &^ (dioAlign - 1)
 	}
 	go c.run()
 	return c, nil
+}
+
+// chunk returns a chunk to read into: a free one, or a new one while
+// fewer than copyChunks exist (a small file needs one), or the next freed.
+func (c *copier) chunk() *copyChunkBuf {
+	select {
+	case b := <-c.free:
+		return b
+	default:
+	}
+	if c.made < copyChunks {
+		c.made++
+		b := make([]byte, c.size+dioAlign)
+		skip := int(-uintptr(unsafe.Pointer(&b[0])) & (dioAlign - 1))
+		return &copyChunkBuf{buf: b[skip : skip+c.size : skip+c.size]}
+	}
+	return <-c.free
 }
 
 func (c *copier) release(b *copyChunkBuf) {
@@ -198,7 +212,7 @@ func (c *copier) run() {
 	var rerr error
 	headDone := false
 	for !c.failed.Load() {
-		b := <-c.free
+		b := c.chunk()
 		n, err := io.ReadFull(c.in, b.buf)
 		b.data, b.start = b.buf[:n], off
 		off += int64(n)

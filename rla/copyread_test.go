@@ -172,6 +172,12 @@ func TestCommitInputsMatchesCopyThenRead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The JSON folder is read while copied, the Hart folder (a file a
+		// card) copied first: both ways are compared.
+		specs, _ := inputCopies("cvr", 0, p)
+		if (len(specs) <= maxCopiedWhileRead) != (format == "dominion-json") {
+			t.Fatalf("%s: %d files: the test no longer covers both ways", format, len(specs))
+		}
 		return p
 	}
 	csv, _ := os.ReadFile(o.CVRs[0])

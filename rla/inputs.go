@@ -93,7 +93,8 @@ func inputCopies(role string, index int, src string) ([]inputCopy, error) {
 // copies: what Init commits. The CVR files are read while they are copied
 // (see copier), when that is sure to give what reading the copies would:
 // the manifest has been read, and no CVR file is a .zip archive (whose
-// members cvr.OpenFiles lists from the copy). Otherwise every input is
+// members cvr.OpenFiles lists from the copy), and there are few CVR
+// files (see maxCopiedWhileRead). Otherwise every input is
 // copied first and the copies read, as before. Either way the errors are
 // the same, in the same order: copying errors (manifest, CVRs, results,
 // RAIRE assertions), then reading errors.
@@ -121,6 +122,11 @@ func commitInputs(dir string, o InitOptions) ([]InputFile, *Data, error) {
 		together = together && err == nil
 		cvrCopies = append(cvrCopies, specs...)
 	}
+	// Every file read while copied has its copy under way from the start,
+	// holding up to copyChunks chunks until the reader reaches it: a few
+	// big files (the usual CSV export) are worth it, a folder of
+	// thousands of small ones (JSON, XML) is copied first, as before.
+	together = together && len(cvrCopies) <= maxCopiedWhileRead
 	if together {
 		var err error
 		d, err = readManifestData(filepath.Join(dir, filepath.FromSlash(inputs[0].Path)))
@@ -188,6 +194,10 @@ func commitInputs(dir string, o InitOptions) ([]InputFile, *Data, error) {
 	}
 	return inputs, d, d.loadRAIRE(dir, inputs)
 }
+
+// maxCopiedWhileRead is the most CVR files commitInputs reads while
+// copying them.
+const maxCopiedWhileRead = 16
 
 // addLater copies the inputs that follow the CVRs: the results, then the
 // RAIRE assertions by contest name.
