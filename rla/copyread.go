@@ -42,7 +42,7 @@ const (
 )
 
 type copyChunkBuf struct {
-	buf   []byte // copyChunk bytes, dioAlign-aligned
+	buf   []byte // the copier's chunk size, dioAlign-aligned
 	data  []byte // buf[:n]
 	start int64  // offset of data in the file
 	refs  atomic.Int32

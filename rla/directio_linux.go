@@ -6,10 +6,11 @@ import (
 )
 
 // setDirect turns O_DIRECT on or off for f: its writes then go from the
-// program's buffer to the disk, past the page cache. Copying a CVR export
-// of gigabytes through the page cache cost about 3 CPU-seconds a gigabyte
-// in the kernel on the machines we measured (and evicted everything else);
-// written directly it costs a tenth of that. Direct writes need buffers,
+// program's buffer to the disk, past the page cache. Writing gigabytes
+// through the page cache cost 3.2 CPU-seconds a gigabyte in the kernel on
+// the 2-core virtual machine the statewide benchmark was measured on (dd,
+// ext4), and filled the cache with a copy the audit never reads back;
+// written directly, 0.2. Direct writes need buffers,
 // offsets and lengths aligned to the device's block (dioAlign covers the
 // usual 512 and 4,096 bytes); the file systems that do not take them
 // (tmpfs, for one) refuse here or at the first write, and the copy goes
