@@ -299,7 +299,7 @@ func Reconcile(m *Manifest, cards *Cards, t *Tally, res *Results) []Inconsistenc
 
 func duplicates(cards *Cards) []Inconsistency {
 	var out []Inconsistency
-	ids := repeated(cards, func(c *Card) string { return c.ID })
+	ids := repeated(cards, fieldID)
 	for _, id := range ids {
 		out = append(out, Inconsistency{Kind: DuplicateID, ID: id.value, Expected: 1, Found: id.count,
 			Cause: "several CVRs share this card ID: a card scanned twice, a file exported twice, or IDs made ambiguous by redaction"})
@@ -308,7 +308,7 @@ func duplicates(cards *Cards) []Inconsistency {
 	// Exports whose imprinted ID is the card ID on every card (Dominion's
 	// usual case) need no second pass over millions of cards.
 	if !imprintedIsID(cards) {
-		imprinted = repeated(cards, func(c *Card) string { return c.ImprintedID })
+		imprinted = repeated(cards, fieldImprintedID)
 	}
 	for _, id := range imprinted {
 		out = append(out, Inconsistency{Kind: DuplicateImprintedID, ID: id.value, Expected: 1, Found: id.count,
@@ -317,70 +317,9 @@ func duplicates(cards *Cards) []Inconsistency {
 	return out
 }
 
-// imprintedIsID reports whether every real card's imprinted ID equals its
-// card ID.
-func imprintedIsID(cards *Cards) bool {
-	for i := range cards.Len() {
-		if c := cards.Card(i); !c.Phantom && c.ImprintedID != c.ID {
-			return false
-		}
-	}
-	return true
-}
-
 type repeatedValue struct {
 	value string
 	count int64
-}
-
-// repeated returns the non-empty values of key that occur on more than one
-// real card, sorted, with their counts. Rather than a map of millions of
-// strings it sorts 64-bit hashes of the values (with the card index) and
-// compares the strings only where hashes are equal, which keeps it fast and
-// small for 20 million cards.
-func repeated(cards *Cards, key func(*Card) string) []repeatedValue {
-	type hashed struct {
-		h uint64
-		i int32
-	}
-	hs := make([]hashed, 0, cards.Len())
-	for i := range cards.Len() {
-		c := cards.Card(i)
-		if c.Phantom {
-			continue
-		}
-		if v := key(&c); v != "" {
-			hs = append(hs, hashed{maphash.String(repeatSeed, v), int32(i)})
-		}
-	}
-	slices.SortFunc(hs, func(a, b hashed) int { return cmp.Or(cmp.Compare(a.h, b.h), cmp.Compare(a.i, b.i)) })
-	counts := map[string]int64{}
-	for j := 0; j < len(hs); {
-		k := j + 1
-		for k < len(hs) && hs[k].h == hs[j].h {
-			k++
-		}
-		if k-j > 1 {
-			// Equal hashes: count the actual values (a collision of
-			// different values counts each once, as it should).
-			group := map[string]int64{}
-			for _, x := range hs[j:k] {
-				c := cards.Card(int(x.i))
-				group[key(&c)]++
-			}
-			for v, n := range group {
-				if n > 1 {
-					counts[v] += n
-				}
-			}
-		}
-		j = k
-	}
-	out := make([]repeatedValue, 0, len(counts))
-	for _, v := range sortedKeys(counts) {
-		out = append(out, repeatedValue{v, counts[v]})
-	}
-	return out
 }
 
 var repeatSeed = maphash.MakeSeed()
@@ -462,27 +401,61 @@ func compareResults(t *Tally, res *Results) []Inconsistency {
 // "phantom-BATCH-POSITION", and holds no votes: an audit treats it as the
 // worst case for every contest. Batches marked CVR=N get none.
 func Phantoms(m *Manifest, cards *Cards) []Card {
-	used := map[BatchKey]map[int]bool{}
-	count := map[BatchKey]int{}
-	for i := range cards.Len() {
-		c := cards.Card(i)
-		k := manifestKey(m, c.Batch.Jurisdiction, c.Batch.Tabulator, c.Batch.Batch)
-		count[k]++
-		if used[k] == nil {
-			used[k] = map[int]bool{}
+	// The cards are counted, and their positions marked, per manifest key,
+	// straight from the store's columns: a map of positions per batch
+	// costs seconds for millions of cards, a bitset per batch a few
+	// milliseconds. Only keys of batches that may get phantoms, and only
+	// positions 1 to the batch's size, are ever looked up.
+	keyOf := map[BatchKey]int{}
+	var size []int // per key: the largest batch size it has
+	for _, b := range m.Batches {
+		if b.CVRs == CVRNo {
+			continue
 		}
-		used[k][c.Position] = true
+		k := manifestKey(m, b.Jurisdiction, b.Tabulator, b.Name)
+		x, ok := keyOf[k]
+		if !ok {
+			x = len(size)
+			keyOf[k] = x
+			size = append(size, 0)
+		}
+		size[x] = max(size[x], b.Cards)
+	}
+	stored := make([]int, len(cards.batches)) // store batch index -> key, or -1
+	for i, b := range cards.batches {
+		x, ok := keyOf[manifestKey(m, b.Jurisdiction, b.Tabulator, b.Batch)]
+		if !ok {
+			x = -1
+		}
+		stored[i] = x
+	}
+	count := make([]int, len(size))
+	used := make([][]uint64, len(size))
+	for x, n := range size {
+		used[x] = make([]uint64, n/64+1)
+	}
+	for _, k := range cards.chunks {
+		for j, b := range k.batch {
+			x := stored[b]
+			if x < 0 {
+				continue
+			}
+			count[x]++
+			if p := int(k.pos[j]); p >= 1 && p <= size[x] {
+				used[x][p>>6] |= 1 << (p & 63)
+			}
+		}
 	}
 	var out []Card
 	for _, b := range m.Batches {
 		if b.CVRs == CVRNo {
 			continue
 		}
-		k := manifestKey(m, b.Jurisdiction, b.Tabulator, b.Name)
-		missing := b.Cards - count[k]
+		x := keyOf[manifestKey(m, b.Jurisdiction, b.Tabulator, b.Name)]
+		missing := b.Cards - count[x]
 		key := BatchKey{Jurisdiction: b.Jurisdiction, Tabulator: b.Tabulator, Batch: b.Name}
 		for pos := 1; missing > 0; pos++ {
-			if used[k][pos] && pos <= b.Cards {
+			if pos <= b.Cards && used[x][pos>>6]&(1<<(pos&63)) != 0 {
 				continue
 			}
 			p := pos

@@ -99,45 +99,8 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	}
 	var incons []cvr.Inconsistency
 	var contests []*contest
-	// Copy first and read the copies, so what is audited is exactly what
-	// is committed.
-	var inputs []InputFile
-	add := func(role string, i int, path string) error {
-		f, err := copyInput(dir, role, i, path)
-		inputs = append(inputs, f...)
-		return err
-	}
-	err = add("manifest", 0, o.Manifest)
-	for i, p := range o.CVRs {
-		if err == nil {
-			err = add("cvr", i, p)
-		}
-	}
-	if err == nil {
-		err = add("results", 0, o.Results)
-	}
-	if err == nil && o.BatchResults != "" {
-		err = add("batch-results", 0, o.BatchResults)
-	}
-	contestNames := make([]string, 0, len(o.RAIRE))
-	for name := range o.RAIRE {
-		contestNames = append(contestNames, name)
-	}
-	slices.Sort(contestNames)
-	for i, name := range contestNames {
-		if err == nil {
-			n := len(inputs)
-			err = add("raire", i, o.RAIRE[name])
-			for k := n; k < len(inputs); k++ {
-				inputs[k].Contest = name
-			}
-		}
-	}
-	if err != nil {
-		os.RemoveAll(filepath.Join(dir, "inputs"))
-		return nil, nil, err
-	}
-	d, err := loadCommitted(dir, inputs, o.Format, cfg)
+	// What is audited is exactly what is committed: the copies' bytes.
+	inputs, d, err := commitInputs(dir, o, cfg)
 	if err == nil {
 		// Reconcile before the phantoms are added: they are what
 		// reconciliation finds missing.
@@ -242,18 +205,31 @@ func sameAsCommitted(p string, committed []InputFile) error {
 func loadCommitted(dir string, inputs []InputFile, format string, cfg Config) (*Data, error) {
 	manifests := inputPaths(dir, inputs, "manifest")
 	results := inputPaths(dir, inputs, "results")
-	batchResults := inputPaths(dir, inputs, "batch-results")
-	if len(manifests) != 1 || len(results) != 1 || len(batchResults) > 1 {
-		return nil, fmt.Errorf("rla: the commitment must hold one manifest, one results file and at most one batch results file")
+	if len(manifests) != 1 || len(results) != 1 {
+		return nil, fmt.Errorf("rla: the commitment must hold one manifest and one results file")
 	}
-	d, err := loadData(manifests[0], inputPaths(dir, inputs, "cvr"), format, results[0], append(batchResults, "")[0])
+	d, err := loadData(manifests[0], inputPaths(dir, inputs, "cvr"), format, results[0], "")
 	if err != nil {
 		return nil, err
+	}
+	return d, d.finishCommitted(dir, inputs, cfg)
+}
+
+// finishCommitted completes committed data once the manifest, CVRs and
+// results are read: the batch results, what the audit method makes of
+// them, and the RAIRE assertions.
+func (d *Data) finishCommitted(dir string, inputs []InputFile, cfg Config) error {
+	batchResults := inputPaths(dir, inputs, "batch-results")
+	if len(batchResults) > 1 {
+		return fmt.Errorf("rla: the commitment must hold at most one batch results file")
+	}
+	if err := d.loadBatchResults(append(batchResults, "")[0]); err != nil {
+		return err
 	}
 	switch cfg.Method {
 	case Hybrid:
 		if err := d.setPools(); err != nil {
-			return nil, err
+			return err
 		}
 	case Comparison:
 		// A comparison audit has no pools: cards the manifest marks as
@@ -265,7 +241,7 @@ func loadCommitted(dir string, inputs []InputFile, format string, cfg Config) (*
 			}
 		}
 	}
-	return d, d.loadRAIRE(dir, inputs)
+	return d.loadRAIRE(dir, inputs)
 }
 
 // prepare completes the data for the audit: in a comparison audit the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"math"
 	"math/big"
 	"runtime"
 	"slices"
@@ -132,9 +133,9 @@ func ContestList(contests [][]int) Contests {
 	return func(i int, buf []int) []int { return append(buf[:0], contests[i]...) }
 }
 
-// prepareContestSample checks the inputs and returns the cards sorted by
+// prepareContestSample checks the inputs and returns the cards in order of
 // sample number (stably) and zeroed contest counts.
-func prepareContestSample(nums []SampleNumber, contests Contests, sizes []int, before []int) (order, count []int, err error) {
+func prepareContestSample(nums []SampleNumber, contests Contests, sizes []int, before []int) (order *numberOrder, count []int, err error) {
 	seen := make(map[int]bool, len(before))
 	for _, i := range before {
 		if i < 0 || i >= len(nums) {
@@ -150,42 +151,110 @@ func prepareContestSample(nums []SampleNumber, contests Contests, sizes []int, b
 			return nil, nil, fmt.Errorf("sample: consistent sampling: contest %d has sample size %d", c, n)
 		}
 	}
-	return sortByNumber(nums), make([]int, len(sizes)), nil
+	return newNumberOrder(nums), make([]int, len(sizes)), nil
 }
 
-// sortByNumber returns the card positions in increasing order of sample
-// number, equal numbers in list order. Sorting on the numbers' first 64
-// bits, with whole numbers compared only on a tie, keeps a sort of millions
-// of cards fast.
-func sortByNumber(nums []SampleNumber) []int {
-	type keyed struct {
-		key uint64
-		i   int
+// numberOrder lists the card positions in increasing order of sample
+// number, equal numbers in list order, finding and sorting only as many
+// cards as are read. Consistent sampling reads only the first few thousand
+// cards of the order, so sorting all of them (seconds for 16 million) is
+// wasted: instead the cards whose numbers' first 64 bits fall in [0, hi)
+// are picked out in one pass over the numbers and sorted, and when the walk
+// reads past them the next range, twice as wide, is added the same way.
+// Sample numbers are uniform, so the first range holds about
+// orderFirstRange cards and a walk of any length takes a few passes. The
+// cards are compared by their numbers' first 64 bits, whole numbers only on
+// a tie, then by position: a total order, so the order is exactly that of a
+// full sort, and ranges of whole keys keep equal keys together.
+type numberOrder struct {
+	nums   []SampleNumber
+	sorted []keyedNumber // the cards of the ranges so far, in order
+	hi     uint64        // the ranges so far cover keys below hi
+	all    bool          // the ranges so far cover every key
+	width  uint64        // the width of the next range
+}
+
+// orderFirstRange is the number of cards the first range is meant to hold.
+const orderFirstRange = 1 << 12
+
+type keyedNumber struct {
+	key uint64
+	i   int
+}
+
+func (a keyedNumber) compare(b keyedNumber, nums []SampleNumber) int {
+	if a.key != b.key {
+		return cmp.Compare(a.key, b.key)
 	}
-	k := make([]keyed, len(nums))
-	for i := range nums {
-		k[i] = keyed{be64(nums[i][:8]), i}
+	if c := nums[a.i].Compare(nums[b.i]); c != 0 {
+		return c
 	}
-	slices.SortFunc(k, func(a, b keyed) int {
-		if a.key != b.key {
-			return cmp.Compare(a.key, b.key)
-		}
-		if c := nums[a.i].Compare(nums[b.i]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
-	order := make([]int, len(nums))
-	for j := range k {
-		order[j] = k[j].i
+	return cmp.Compare(a.i, b.i)
+}
+
+func newNumberOrder(nums []SampleNumber) *numberOrder {
+	o := &numberOrder{nums: nums}
+	if len(nums) <= orderFirstRange {
+		o.width = math.MaxUint64
+	} else {
+		o.width = math.MaxUint64 / uint64(len(nums)) * orderFirstRange
 	}
-	return order
+	return o
+}
+
+func (o *numberOrder) len() int { return len(o.nums) }
+
+// at returns the card at position pos of the order, 0 <= pos < len().
+func (o *numberOrder) at(pos int) int {
+	for pos >= len(o.sorted) && !o.all {
+		o.extend()
+	}
+	return o.sorted[pos].i
+}
+
+// extend adds the next range of keys, [o.hi, o.hi+o.width), and doubles
+// the width. The numbers are scanned on every CPU.
+func (o *numberOrder) extend() {
+	lo := o.hi
+	hi, all := lo+o.width, false
+	if hi < lo || hi == math.MaxUint64 { // to the end of the keys
+		all = true
+	}
+	in := func(k uint64) bool { return k >= lo && (all || k < hi) }
+	n := len(o.nums)
+	workers := runtime.GOMAXPROCS(0)
+	if n < 1<<16 {
+		workers = 1
+	}
+	parts := make([][]keyedNumber, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var part []keyedNumber
+			for i := n * w / workers; i < n*(w+1)/workers; i++ {
+				if k := be64(o.nums[i][:8]); in(k) {
+					part = append(part, keyedNumber{k, i})
+				}
+			}
+			parts[w] = part
+		})
+	}
+	wg.Wait()
+	add := slices.Concat(parts...)
+	slices.SortFunc(add, func(a, b keyedNumber) int { return a.compare(b, o.nums) })
+	o.sorted = append(o.sorted, add...)
+	o.hi, o.all = hi, all
+	if o.width > math.MaxUint64/2 {
+		o.width = math.MaxUint64
+	} else {
+		o.width *= 2
+	}
 }
 
 // walkContestSample walks order from position start while some contest
 // needs cards. Cards in earlier are counted where met but not selected
 // again; selected starts the result's list.
-func walkContestSample(order []int, start int, nums []SampleNumber, contests Contests, sizes, count []int, earlier map[int]bool, selected []int) (ContestSample, error) {
+func walkContestSample(order *numberOrder, start int, nums []SampleNumber, contests Contests, sizes, count []int, earlier map[int]bool, selected []int) (ContestSample, error) {
 	res := ContestSample{Selected: selected, Thresholds: make([]SampleNumber, len(sizes)), Counted: make([]bool, len(sizes))}
 	var buf []int
 	open := 0 // contests that still need cards
@@ -195,7 +264,7 @@ func walkContestSample(order []int, start int, nums []SampleNumber, contests Con
 		}
 	}
 	for pos := start; open > 0; pos++ {
-		if pos >= len(order) {
+		if pos >= order.len() {
 			var short []int
 			for c := range sizes {
 				if count[c] < sizes[c] {
@@ -204,7 +273,7 @@ func walkContestSample(order []int, start int, nums []SampleNumber, contests Con
 			}
 			return res, fmt.Errorf("sample: consistent sampling: ran out of cards; contests %v have fewer cards than their sample sizes", short)
 		}
-		card := order[pos]
+		card := order.at(pos)
 		take := earlier[card]
 		buf = contests(card, buf)
 		for _, c := range buf {
