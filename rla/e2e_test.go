@@ -349,3 +349,53 @@ func TestOpportunisticContest(t *testing.T) {
 		t.Errorf("Mayor as opportunistic: %d of %d drawn cards used; the gap rule should cut it", m.CardsExamined, m.CardsDrawn)
 	}
 }
+
+// TestOfficialCallsHandCount: the official may send any contest to a full
+// manual tally at any time, even a confirmed one; it waits for the tally,
+// whose winners are final, and the report says so until it is recorded.
+func TestOfficialCallsHandCount(t *testing.T) {
+	work := t.TempDir()
+	cfg := cvr.NewSynthConfig(3000, 17)
+	cfg.Contests = []cvr.SynthContest{{Name: "Mayor", Kind: cvr.SynthPlurality, Choices: 2, Margin: 0.2}}
+	s, o := synthElection(t, work, cfg)
+	dir := filepath.Join(work, "audit")
+	a, _, err := Init(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetSeed("13579246801357924680", "", "Clerk"); err != nil {
+		t.Fatal(err)
+	}
+	if st := runAudit(t, s, a, work); st.Contests["Mayor"].State != StateConfirmed {
+		t.Fatalf("state %s", st.Contests["Mayor"].State)
+	}
+	st, err := a.CallHandCount("mayor", "a recount was requested", "Registrar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := st.Contests["Mayor"]; c.State != StateFullHandCount || c.HandCount != nil {
+		t.Fatalf("after the decision: %+v", c)
+	}
+	if _, err := a.CallHandCount("Mayor", "", "Registrar"); err == nil {
+		t.Error("a second decision was accepted")
+	}
+	rep, _ := a.Report()
+	if rep.Complete {
+		t.Error("the report calls the audit complete before the tally is recorded")
+	}
+	hc := filepath.Join(work, "tally.csv")
+	os.WriteFile(hc, []byte("choice,votes\nCandidate A,1700\nCandidate B,1300\n"), 0o644)
+	st, err = a.HandCount("Mayor", hc, "Counting Board")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := st.Contests["Mayor"]; c.State != StateFullHandCount || c.HandCount["Candidate A"] != 1700 {
+		t.Fatalf("after the tally: %+v", c)
+	}
+	if rep, _ := a.Report(); !rep.Complete {
+		t.Error("the report is not complete after the tally")
+	}
+	if problems, err := Verify(dir); err != nil || len(problems) > 0 {
+		t.Fatalf("verify: %v %v", problems, err)
+	}
+}

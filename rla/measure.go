@@ -183,7 +183,7 @@ func (a *Audit) measure() ([]*contestMeasure, error) {
 		out[k] = m
 		m.values = make([][]float64, len(c.assertions))
 		m.classes = make([]map[margin.Discrepancy]int, len(c.assertions))
-		if h, ok := a.st.handCounts[c.Name]; ok {
+		if h, ok := a.st.handCounts[c.Name]; ok && h.Tally != nil {
 			m.State, m.Risk, m.HandCount, m.Winners = StateFullHandCount, 0, h.Tally, h.Winners
 			for _, as := range c.assertions {
 				m.Assertions[as.Name] = 0
@@ -212,6 +212,8 @@ func (a *Audit) measure() ([]*contestMeasure, error) {
 		}
 		m.Discrepancies = a.countDiscrepancies(c, pairs)
 		switch {
+		case a.st.handCounts[c.Name].Decided: // the official's decision, at any time
+			m.State = StateFullHandCount
 		case m.Risk <= a.Config().RiskLimit:
 			m.State = StateConfirmed
 		case c.Opportunistic:
@@ -452,6 +454,30 @@ func (a *Audit) HandCount(contestName, path, by string) (*Status, error) {
 		return nil, fmt.Errorf("rla: hand count %s: %w", name, err)
 	}
 	h := handCountData{Contest: c.Name, File: name, SHA256: sha256Hex(raw), Tally: tally, Winners: winners}
+	if _, err := a.log.Append(kindHandCount, by, h); err != nil {
+		return nil, err
+	}
+	a.st.handCounts[c.Name] = h
+	return a.recordStatus(by)
+}
+
+// CallHandCount records the official's decision to count a contest by
+// hand, at any point of the audit (reason says why, for the report): the
+// contest stops sampling and waits for the tally (HandCount), whose winners
+// then replace the reported ones. A contest already confirmed can be
+// counted too; the count's winners are final.
+func (a *Audit) CallHandCount(contestName, reason, by string) (*Status, error) {
+	c := a.contestByName(contestName)
+	if c == nil {
+		return nil, fmt.Errorf("rla: contest %q is not under audit", contestName)
+	}
+	if h, ok := a.st.handCounts[c.Name]; ok {
+		if h.Tally != nil {
+			return nil, fmt.Errorf("rla: contest %q's full manual tally is already recorded", c.Name)
+		}
+		return nil, fmt.Errorf("rla: contest %q is already to be counted by hand; record the tally (--file)", c.Name)
+	}
+	h := handCountData{Contest: c.Name, Decided: true, Reason: strings.TrimSpace(reason)}
 	if _, err := a.log.Append(kindHandCount, by, h); err != nil {
 		return nil, err
 	}

@@ -265,6 +265,13 @@ func (a *Audit) Report() (*Report, error) {
 			}
 		case s.State == StateFullHandCount:
 			cr.Outcome = "a full manual tally is required and has not been recorded"
+			if h := a.st.handCounts[c.Name]; h.Decided {
+				cr.Outcome = "the official decided on a full manual tally"
+				if h.Reason != "" {
+					cr.Outcome += " (" + h.Reason + ")"
+				}
+				cr.Outcome += "; it has not been recorded"
+			}
 			r.Complete = false
 		default:
 			cr.Outcome = "the audit of this contest is not finished"

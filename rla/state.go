@@ -119,7 +119,11 @@ type BatchCount struct {
 }
 
 type handCountData struct {
-	Contest string           `json:"contest"`
+	Contest string `json:"contest"`
+	// Decided records the official's decision to count the contest by hand,
+	// before the tally (which a later entry brings); Reason says why.
+	Decided bool             `json:"decided,omitempty"`
+	Reason  string           `json:"reason,omitempty"`
 	File    string           `json:"file"`
 	SHA256  string           `json:"sha256"`
 	Tally   map[string]int64 `json:"tally"`

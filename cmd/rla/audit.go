@@ -362,15 +362,21 @@ func auditNext(e *env, args []string) error {
 }
 
 func auditHandCount(e *env, args []string) error {
-	fs := newFlags(e, "rla audit handcount DIR --contest NAME --file tally.csv")
+	fs := newFlags(e, "rla audit handcount DIR --contest NAME [--file tally.csv | --reason TEXT]")
 	contest := fs.String("contest", "", "the contest counted by hand")
-	file := fs.String("file", "", "the tally CSV: choice,votes")
+	file := fs.String("file", "", "the tally CSV: choice,votes (without it, the official's decision to count the contest by hand is recorded)")
+	reason := fs.String("reason", "", "why the official decides on a full manual tally (without --file)")
 	by := byFlag(fs)
-	a, err := openAudit(fs, args, "contest", "file")
+	a, err := openAudit(fs, args, "contest")
 	if err != nil {
 		return err
 	}
-	st, err := a.HandCount(*contest, *file, *by)
+	var st *rla.Status
+	if *file == "" {
+		st, err = a.CallHandCount(*contest, *reason, *by)
+	} else {
+		st, err = a.HandCount(*contest, *file, *by)
+	}
 	if err != nil {
 		return err
 	}
