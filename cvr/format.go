@@ -276,21 +276,5 @@ func Read(e *Election, format string, opt Options, paths ...string) (Format, ite
 	if len(files) == 0 {
 		return Format{}, nil, fmt.Errorf("cvr: no files in %s", strings.Join(paths, ", "))
 	}
-	var f Format
-	if format == "" || format == "auto" {
-		f, err = DetectFormat(files)
-		if err != nil {
-			return Format{}, nil, err
-		}
-	} else {
-		var ok bool
-		if f, ok = LookupFormat(format); !ok {
-			names := []string{}
-			for _, g := range Formats() {
-				names = append(names, g.Name)
-			}
-			return Format{}, nil, fmt.Errorf("%w: %q (known: auto, %s)", ErrUnknownFormat, format, strings.Join(names, ", "))
-		}
-	}
-	return f, f.Read(e, files, opt), nil
+	return ReadFiles(e, format, opt, files)
 }
