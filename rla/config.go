@@ -82,6 +82,13 @@ type Config struct {
 	// (comparison audits) or RiskBravo (polling audits). The last two
 	// assume sampling with replacement, so they need SelectRivest.
 	RiskFunction RiskFunction `json:"risk_function,omitempty"`
+	// Polled names contests of a comparison audit that are audited by
+	// ballot polling instead (the audit type per contest): their cards are
+	// drawn with the others' by consistent sampling with card-style data,
+	// and the audit board's reading alone measures their risk (ALPHA
+	// shrink-trunc over the cards that may hold the contest), their CVRs
+	// playing no part.
+	Polled []string `json:"polled,omitempty"`
 	// Gamma is the error inflation of the Kaplan-Markov risk function
 	// (stats.DefaultGamma, 1.03905, unless set; > 1).
 	Gamma float64 `json:"gamma,omitempty"`
@@ -174,6 +181,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("rla: BRAVO is for polling audits drawn with replacement (--selection rivest)")
 	case c.RiskFunction == RiskKaplanMarkov && !(c.Gamma > 1):
 		return c, fmt.Errorf("rla: gamma %v must exceed 1", c.Gamma)
+	case len(c.Polled) > 0 && (c.Method != Comparison || c.Selection != SelectConsistent || c.RiskFunction != RiskAlpha):
+		return c, errors.New("rla: polled contests are for comparison audits with consistent sampling and ALPHA")
 	case c.Pending > 0 && c.Selection != SelectConsistent:
 		return c, errors.New("rla: a two-phase audit draws by consistent sampling")
 	}

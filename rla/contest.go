@@ -48,6 +48,10 @@ type contest struct {
 	assertions  []*margin.Assertion
 	comparisons []*margin.Comparison // comparison audits: one per assertion
 	minMargin   float64
+	// polled marks a contest of a comparison audit audited by ballot
+	// polling (Config.Polled): its cards are drawn with the others', and
+	// the audit board's reading alone measures its risk.
+	polled bool
 }
 
 // buildContests selects the contests under audit and builds their
@@ -76,6 +80,11 @@ func buildContests(d *Data, cfg Config) ([]*contest, error) {
 	}
 	if len(idx) == 0 {
 		return nil, fmt.Errorf("rla: the CVRs hold no contest to audit")
+	}
+	for _, name := range cfg.Polled {
+		if !slices.ContainsFunc(d.Election.Contests, func(ec *cvr.Contest) bool { return sameName(name, ec) }) {
+			return nil, fmt.Errorf("rla: polled contest %q is not in the CVRs", name)
+		}
 	}
 	reported, err := reportedVotes(d)
 	if err != nil {
@@ -215,7 +224,7 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 		if cfg.RiskFunction == RiskBravo && a.Kind != margin.Pairwise {
 			return nil, fmt.Errorf("rla: contest %q: BRAVO tests winner-loser pairs; assertion %q is not one (use the default risk function)", ec.Name, a.Name)
 		}
-		if cfg.Method != Polling {
+		if cfg.Method != Polling && !slices.ContainsFunc(cfg.Polled, func(n string) bool { return sameName(n, ec) }) {
 			// Card-level audits use card-style data; a batch's overstatement
 			// is over all its cards.
 			comp, err := margin.NewComparison(a, v, cfg.cardStyle())
@@ -225,12 +234,20 @@ func buildContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*con
 			c.comparisons = append(c.comparisons, comp)
 		}
 	}
+	c.polled = cfg.Method != Polling && len(c.comparisons) == 0 && len(c.assertions) > 0
 	if cfg.Method == Hybrid {
 		if err := c.setPoolMeans(d); err != nil {
 			return nil, err
 		}
 	}
 	return c, nil
+}
+
+// sameName reports whether name names contest ec (by name or ID, ignoring
+// case).
+func sameName(name string, ec *cvr.Contest) bool {
+	name = strings.TrimSpace(name)
+	return strings.EqualFold(ec.Name, name) || strings.EqualFold(ec.ID, name)
 }
 
 // populationCards counts the cards that may hold contest ci in a card-level
@@ -255,7 +272,7 @@ func buildIRVContest(d *Data, cfg Config, ci cvr.ContestIndex, votes []int64) (*
 	if len(raire) == 0 {
 		return nil, fmt.Errorf("rla: contest %q is ranked-choice: give RAIRE's assertions for it (--raire %q=FILE), or leave it out with --contests", ec.Name, ec.Name)
 	}
-	if !cfg.cardStyle() {
+	if !cfg.cardStyle() || slices.ContainsFunc(cfg.Polled, func(n string) bool { return sameName(n, ec) }) {
 		return nil, fmt.Errorf("rla: contest %q is ranked-choice: rla audits RAIRE assertions by ballot-level comparison with consistent sampling only", ec.Name)
 	}
 	irv, err := d.Tally.IRV(ci)

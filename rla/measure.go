@@ -273,10 +273,13 @@ func (a *Audit) measureCards(k int, m *contestMeasure, readings map[string]*card
 		}
 	}
 	m.CardsExamined = len(pairs)
+	// A polled contest of a comparison audit is measured from the readings
+	// alone, as in a polling audit.
+	compare := cardLevel && !c.polled
 	for i, as := range c.assertions {
 		m.classes[i] = map[margin.Discrepancy]int{}
 		var test = a.pollingTest(c, i)
-		if cardLevel {
+		if compare {
 			test = a.comparisonTest(c, i)
 		}
 		st, err := test.Start()
@@ -285,7 +288,7 @@ func (a *Audit) measureCards(k int, m *contestMeasure, readings map[string]*card
 		}
 		for j, p := range pairs {
 			var x float64
-			if cardLevel {
+			if compare {
 				if undetermined(readings[byCard[seq[j]]], c.index) {
 					p.NotFound = true // undetermined intent: the worst case, whatever the card style
 				}
@@ -297,8 +300,8 @@ func (a *Audit) measureCards(k int, m *contestMeasure, readings map[string]*card
 				if !slot[j] {
 					m.classes[i][class]++
 				}
-			} else if p.NotFound || undetermined(readings[byCard[seq[j]]], c.index) {
-				x = 0 // a missing card or undetermined intent counts against the winner
+			} else if p.Phantom || p.NotFound || undetermined(readings[byCard[seq[j]]], c.index) {
+				x = 0 // a phantom, a missing card or undetermined intent counts against the winner
 			} else {
 				x = as.Assort(p.MVR)
 			}

@@ -348,6 +348,8 @@ func (a *Audit) contestMethod(c *contest) (method, risk string) {
 	}
 	switch {
 	case len(c.assertions) == 0:
+	case c.polled:
+		method, risk = "polling (cards drawn with the comparison sample, by card style)", "ALPHA, shrink_trunc"
 	case cfg.Method == Polling && cfg.RiskFunction == RiskBravo:
 		risk = "BRAVO"
 	case cfg.Method == Polling:

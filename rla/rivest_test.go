@@ -3,6 +3,7 @@ package rla
 import (
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rlakit/rlakit/cvr"
@@ -128,6 +129,50 @@ func TestSelectionRiskFunctionRefusals(t *testing.T) {
 	} {
 		if _, err := c.withDefaults(); err == nil {
 			t.Errorf("%+v accepted", c)
+		}
+	}
+}
+
+// TestPolledContest: a comparison audit can audit some contests by ballot
+// polling on the same cards (the audit type per contest): a right outcome
+// is confirmed from the readings alone, and a wrong one goes to a full hand
+// count, whatever the CVRs say.
+func TestPolledContest(t *testing.T) {
+	for _, wrongOutcome := range []bool{false, true} {
+		work := t.TempDir()
+		cfg := cvr.NewSynthConfig(6000, 41)
+		cfg.Contests = []cvr.SynthContest{
+			{Name: "Mayor", Kind: cvr.SynthPlurality, Choices: 2, Margin: 0.3},
+			{Name: "Measure", Kind: cvr.SynthPlurality, Choices: 2, Margin: 0.3, Coverage: 0.6},
+		}
+		cfg.WrongOutcome = wrongOutcome
+		s, o := synthElection(t, work, cfg)
+		o.Config.Polled = []string{"mayor"}
+		a, _, err := Init(filepath.Join(work, "audit"), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !a.contests[0].polled || a.contests[1].polled {
+			t.Fatalf("polled: %v %v", a.contests[0].polled, a.contests[1].polled)
+		}
+		if err := a.SetSeed("86420975318642097531", "", "Clerk"); err != nil {
+			t.Fatal(err)
+		}
+		st := runAudit(t, s, a, work)
+		mayor := st.Contests["Mayor"]
+		want := StateConfirmed
+		if wrongOutcome {
+			want = StateFullHandCount
+		}
+		if mayor.State != want || mayor.CardsExamined == 0 || mayor.Discrepancies != (Discrepancies{}) {
+			t.Fatalf("wrong outcome %v: %+v; want %s after a sample, with no discrepancy classes", wrongOutcome, mayor, want)
+		}
+		rep, _ := a.Report()
+		if !strings.HasPrefix(rep.Contests[0].AuditType, "polling") || rep.Contests[1].AuditType != "comparison" {
+			t.Errorf("audit types %q, %q", rep.Contests[0].AuditType, rep.Contests[1].AuditType)
+		}
+		if problems, err := Verify(filepath.Join(work, "audit")); err != nil || len(problems) > 0 {
+			t.Fatalf("verify: %v %v", err, problems)
 		}
 	}
 }

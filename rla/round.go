@@ -71,7 +71,11 @@ func (a *Audit) estimateSize(c *contest, m *contestMeasure, round int) (Estimate
 		var pop, prefix []float64
 		var test stats.Test
 		N := int(c.Cards)
-		switch cfg.Method {
+		method := cfg.Method
+		if c.polled {
+			method = Polling
+		}
+		switch method {
 		case Comparison, Hybrid:
 			comp := c.comparisons[i]
 			r1, r2 := cfg.ErrorRate1, cfg.ErrorRate2
@@ -111,11 +115,10 @@ func (a *Audit) estimateSize(c *contest, m *contestMeasure, round int) (Estimate
 			N = a.maxBatchDraws()
 			test = a.batchTest(c, i)
 		default:
-			pop = pollingPopulation(c, i, a.data)
+			pop = pollingPopulation(c, i)
 			if m != nil {
 				prefix = m.values[i]
 			}
-			N = int(a.data.Manifest.Cards())
 			test = a.pollingTest(c, i)
 		}
 		if len(prefix) >= N {
@@ -148,11 +151,12 @@ func sizeSeed(c *contest, round, assertion int) uint64 {
 
 // pollingPopulation is the population of assorter values that the reported
 // results imply for a polling audit: each winner vote 1, loser vote 0, other
-// cards 1/2 (for a pairwise assorter), over the manifest's cards.
-func pollingPopulation(c *contest, i int, d *Data) []float64 {
+// cards 1/2 (for a pairwise assorter), over the contest's population (the
+// manifest's cards, or in a comparison audit the cards that may hold it).
+func pollingPopulation(c *contest, i int) []float64 {
 	as := c.assertions[i]
 	w, l := c.Reported[as.WinnerName], c.Reported[as.LoserName]
-	total := d.Manifest.Cards()
+	total := c.Cards
 	const size = 10000
 	pop := make([]float64, size)
 	nw := int(math.Round(float64(w) / float64(total) * size))
@@ -240,7 +244,7 @@ func (a *Audit) riskValue(c *contest, i int, b float64) float64 {
 func (a *Audit) pollingTest(c *contest, i int) stats.Test {
 	cfg := a.Config()
 	u := c.assertions[i].Upper()
-	N := int(a.data.Manifest.Cards())
+	N := int(c.Cards)
 	if cfg.withReplacement() {
 		N = 0
 	}

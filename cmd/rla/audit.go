@@ -92,7 +92,7 @@ func byFlag(fs interface {
 }
 
 func auditInit(e *env, args []string) error {
-	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling|hybrid|batch] [--batch-results B] [--contests NAME,...] [--max-fraction 0.25] [--raire CONTEST=FILE] [--pending N] [--selection consistent|rivest|tickets] [--risk-function alpha|kaplan-markov|bravo] [--gamma G]")
+	fs := newFlags(e, "rla audit init DIR --manifest M --cvrs PATH... [--cvr-format F] --results R --risk-limit 0.05 [--type comparison|polling|hybrid|batch] [--batch-results B] [--contests NAME,...] [--max-fraction 0.25] [--raire CONTEST=FILE] [--pending N] [--selection consistent|rivest|tickets] [--risk-function alpha|kaplan-markov|bravo] [--gamma G] [--polled NAME,...]")
 	in := addInputFlags(fs, "")
 	riskLimit := fs.Float64("risk-limit", 0.05, "risk limit (California: 0.05)")
 	method := fs.String("type", "comparison", "audit type: comparison (ballot-level comparison), polling (ballot polling), hybrid (comparison with pooled batches, ONEAudit) or batch (batch comparison)")
@@ -102,6 +102,7 @@ func auditInit(e *env, args []string) error {
 	double := fs.Bool("double-entry", false, "require every interpretation to be entered by two different people")
 	selection := fs.String("selection", "consistent", "how cards are drawn: consistent (SHANGRLA's consistent sampling with card-style data; polling: Arlo's tickets), rivest (Rivest's sampler, with replacement, over all cards) or tickets (comparison: Arlo's tickets over the manifest)")
 	riskFunction := fs.String("risk-function", "alpha", "risk function: alpha (ALPHA), kaplan-markov (comparison audits, --selection rivest) or bravo (polling audits, --selection rivest)")
+	polled := fs.String("polled", "", "comma-separated contests of a comparison audit to audit by ballot polling on the same sample (their CVRs play no part)")
 	gamma := fs.Float64("gamma", 0, "error inflation of the Kaplan-Markov risk function (default 1.03905)")
 	pending := fs.Int("pending", 0, "two-phase audit: the largest number of cards still to be tabulated (the first phase holds them as pending slots)")
 	var raire stringList
@@ -115,6 +116,9 @@ func auditInit(e *env, args []string) error {
 		Selection: rla.Selection(*selection), RiskFunction: rla.RiskFunction(*riskFunction), Gamma: *gamma}
 	if *contests != "" {
 		cfg.Contests = strings.Split(*contests, ",")
+	}
+	if *polled != "" {
+		cfg.Polled = strings.Split(*polled, ",")
 	}
 	raireFiles := map[string]string{}
 	for _, r := range raire {
