@@ -17,8 +17,8 @@ import (
 // comes to right), the chance that the audit confirms the outcome is at most
 // the risk limit. Each trial is a different synthetic election and seed;
 // the number of trials is 100 for comparison audits and 60 for the others
-// (Kaplan-Markov and BRAVO with Rivest's sampler, hybrid, two-phase and
-// batch audits), whose trials are slower (RLA_VALIDITY_TRIALS sets more
+// (Kaplan-Markov and BRAVO with Rivest's sampler, a polled contest of a
+// comparison audit, hybrid, two-phase and batch audits), whose trials are slower (RLA_VALIDITY_TRIALS sets more
 // for all). With a true confirmation rate of 5% the count exceeds the binomial
 // 99.9th percentile (13 of 100, 9 of 60) with probability under 0.001, so a
 // failure means the audit is not valid.
@@ -42,6 +42,15 @@ func TestWrongOutcomesRarelyConfirmed(t *testing.T) {
 			cfg.WrongOutcome = true
 			s, o := synthElection(t, dir, cfg)
 			o.Config.Selection, o.Config.RiskFunction = SelectRivest, RiskKaplanMarkov
+			a := validityInit(t, dir, o, trial)
+			return a, func(d []DrawRecord) string { return interpret(t, s, a, d, filepath.Join(dir, "interp.csv")) }
+		}},
+		{"polled-contest", 60, func(t *testing.T, dir string, trial int) (*Audit, func([]DrawRecord) string) {
+			cfg := cvr.NewSynthConfig(2000, uint64(7000+trial))
+			cfg.Contests = []cvr.SynthContest{{Name: "Mayor", Kind: cvr.SynthPlurality, Choices: 2, Margin: 0.3}}
+			cfg.WrongOutcome = true
+			s, o := synthElection(t, dir, cfg)
+			o.Config.Polled = []string{"Mayor"}
 			a := validityInit(t, dir, o, trial)
 			return a, func(d []DrawRecord) string { return interpret(t, s, a, d, filepath.Join(dir, "interp.csv")) }
 		}},
