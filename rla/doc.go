@@ -34,6 +34,14 @@
 // the first phase's sample carries over (see phase2.go for why this is
 // sound).
 //
+// For jurisdictions whose rules name other methods, Config.Selection draws
+// with Rivest's sampler (with replacement, over all cards) or Arlo's
+// tickets, and Config.RiskFunction selects Stark's Kaplan-Markov P-value
+// (comparison) or BRAVO (polling), both with Rivest's sampler.
+// Config.Polled audits chosen contests of a comparison audit by polling on
+// the same sample. The official may call a full hand count of any contest
+// at any time (CallHandCount).
+//
 // # State
 //
 // An audit lives in one directory: inputs/ holds copies of the committed
