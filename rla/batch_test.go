@@ -366,3 +366,61 @@ func TestReadBatchTallies(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchDoubleEntry: with double entry a batch's count counts once two
+// people's counts agree; disagreeing counts are listed as conflicts.
+func TestBatchDoubleEntry(t *testing.T) {
+	work := t.TempDir()
+	cfg := cvr.NewSynthConfig(20000, 21)
+	cfg.BatchSize = 25
+	cfg.Contests = []cvr.SynthContest{{Name: "Mayor", Kind: cvr.SynthPlurality, Margin: 0.4}}
+	s, o := batchElection(t, work, cfg)
+	o.Config.DoubleEntry = true
+	a, _, err := Init(filepath.Join(work, "audit"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetSeed("11111222223333344444", "", "Clerk")
+	draws, err := a.Draw("Clerk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := countBatches(t, s, draws, filepath.Join(work, "counts.csv"))
+	st, err := a.Record(counts, "Board A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Awaiting) == 0 || st.Contests["Mayor"].CardsExamined != 0 {
+		t.Fatalf("one entry counted under double entry: %+v", st.Contests["Mayor"])
+	}
+	// A second person's count that differs in one batch.
+	raw, _ := os.ReadFile(counts)
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	f := strings.Split(lines[1], ",")
+	n, _ := strconv.Atoi(f[4])
+	if n > 0 {
+		n-- // one vote fewer
+	} else {
+		n++
+	}
+	f[4] = strconv.Itoa(n)
+	lines[1] = strings.Join(f, ",")
+	other := filepath.Join(work, "other.csv")
+	os.WriteFile(other, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	if st, err = a.Record(other, "Board B"); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Conflicts) != 1 || !strings.HasSuffix(st.Conflicts[0].CardID, f[0]+"/"+f[1]) {
+		t.Fatalf("conflicts %+v, want the batch %s/%s", st.Conflicts, f[0], f[1])
+	}
+	if len(st.Awaiting) != 1 {
+		t.Fatalf("awaiting %v, want only the disputed batch", st.Awaiting)
+	}
+	// Board B corrects its count: now the two agree.
+	if st, err = a.Record(counts, "Board B"); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Conflicts) != 0 || len(st.Awaiting) != 0 || st.Contests["Mayor"].State != StateConfirmed {
+		t.Fatalf("after the correction: conflicts %v, awaiting %v, %+v", st.Conflicts, st.Awaiting, st.Contests["Mayor"])
+	}
+}
