@@ -114,31 +114,23 @@ func (s *Cards) newChunk() *chunk {
 // up to half of each array unused, which for 20 M cards is gigabytes. The
 // spare 1/16 newChunk gives, or less, is kept rather than copied.
 func (k *chunk) seal() {
-	trim := func(n, c int) bool { return c > n && (!k.sized || c-n > n/16) }
-	if trim(len(k.text), cap(k.text)) {
-		k.text = slices.Clone(k.text)
+	k.text = sealed(k.text, k.sized)
+	k.textEnd = sealed(k.textEnd, k.sized)
+	k.batch = sealed(k.batch, k.sized)
+	k.attr = sealed(k.attr, k.sized)
+	k.pos = sealed(k.pos, k.sized)
+	k.cells = sealed(k.cells, k.sized)
+	k.cellsEnd = sealed(k.cellsEnd, k.sized)
+	k.same = sealed(k.same, k.sized)
+}
+
+// sealed returns s trimmed to its length when it has spare capacity: any,
+// or for a chunk sized from the last one (sized) more than 1/16 of it.
+func sealed[T any](s []T, sized bool) []T {
+	if n, c := len(s), cap(s); c > n && (!sized || c-n > n/16) {
+		return slices.Clone(s)
 	}
-	if trim(len(k.textEnd), cap(k.textEnd)) {
-		k.textEnd = slices.Clone(k.textEnd)
-	}
-	if trim(len(k.batch), cap(k.batch)) {
-		k.batch = slices.Clone(k.batch)
-	}
-	if trim(len(k.attr), cap(k.attr)) {
-		k.attr = slices.Clone(k.attr)
-	}
-	if trim(len(k.pos), cap(k.pos)) {
-		k.pos = slices.Clone(k.pos)
-	}
-	if trim(len(k.cells), cap(k.cells)) {
-		k.cells = slices.Clone(k.cells)
-	}
-	if trim(len(k.cellsEnd), cap(k.cellsEnd)) {
-		k.cellsEnd = slices.Clone(k.cellsEnd)
-	}
-	if trim(len(k.same), cap(k.same)) {
-		k.same = slices.Clone(k.same)
-	}
+	return s
 }
 
 func (s *Cards) batchIndex(b BatchKey) uint32 {
