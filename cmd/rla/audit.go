@@ -40,20 +40,26 @@ steps, in order:
 
 Run "rla audit STEP --help" for the options of one.`
 
-func runAudit(e *env, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("%s", auditUsage)
-	}
-	steps := map[string]func(*env, []string) error{
+// auditSteps are the steps of rla audit.
+var auditSteps map[string]func(*env, []string) error
+
+func init() {
+	auditSteps = map[string]func(*env, []string) error{
 		"init": auditInit, "seed": auditSeed, "draw": auditDraw, "record": auditRecord,
 		"status": auditStatus, "next": auditNext, "handcount": auditHandCount, "report": auditReport,
 		"phase2": auditPhase2,
+	}
+}
+
+func runAudit(e *env, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("%s", auditUsage)
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(e.stdout, auditUsage)
 		return nil
 	}
-	f, ok := steps[args[0]]
+	f, ok := auditSteps[args[0]]
 	if !ok {
 		return usageErrorf("unknown step %q\n%s", args[0], auditUsage)
 	}

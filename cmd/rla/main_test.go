@@ -31,4 +31,10 @@ func TestDispatcher(t *testing.T) {
 			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", name, code, stdout, stderr)
 		}
 	}
+	for step := range auditSteps {
+		code, stdout, stderr := runCLI(t, "", "audit", step, "--help")
+		if code != 0 || !strings.Contains(stdout, "usage") || !strings.Contains(stdout, "rla audit "+step) {
+			t.Errorf("audit %s --help: exit %d, stdout %q, stderr %q", step, code, stdout, stderr)
+		}
+	}
 }
