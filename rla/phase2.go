@@ -454,7 +454,7 @@ func checkPending(o InitOptions, cfg Config) error {
 	return nil
 }
 
-// phaseOneSummary is for the report: what the second phase changed.
+// phaseTwoNote says, for the report, what the second phase changed.
 func (a *Audit) phaseTwoNote() string {
 	p := a.st.phase2
 	if p == nil {

@@ -139,25 +139,11 @@ func (d *Data) pooledTally() *cvr.Tally {
 }
 
 // poolInconsistencies checks each pool's counts against its cards: no
-// contest can have more votes than vote-for times the cards.
+// contest can have more votes than its cards allow.
 func (d *Data) poolInconsistencies() []cvr.Inconsistency {
 	var out []cvr.Inconsistency
 	for _, p := range d.Pools {
-		for ci, v := range p.Votes {
-			ec := d.Election.Contest(ci)
-			var sum int64
-			for _, n := range v {
-				sum += n
-			}
-			limit := p.Cards * int64(ec.VoteFor)
-			if ec.Approval {
-				limit = p.Cards * int64(len(ec.Choices))
-			}
-			if sum > limit {
-				out = append(out, cvr.Inconsistency{Kind: "pool-exceeds-cards", Batch: p.Name, Contest: ec.Name, Expected: limit, Found: sum,
-					Cause: "the batch's pooled results hold more votes than its cards allow: a miscount in the manifest or in the batch's results"})
-			}
-		}
+		out = append(out, countsExceedCards(d.Election, p.Name, p.Cards, p.Votes)...)
 	}
 	return out
 }
