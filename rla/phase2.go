@@ -187,6 +187,9 @@ func (a *Audit) loadPhase2(inputs []InputFile, format string, seed2 *string) (*D
 		return nil, nil, errors.New("rla: the second phase's commitment must hold one manifest and one results file")
 	}
 	d2, err := loadData(manifests[0], inputPaths(a.Dir, inputs, "cvr"), format, results[0], "")
+	if err == nil {
+		err = d2.finishCommitted(a.Dir, inputs, a.Config()) // as at init: no batch is left out
+	}
 	if err != nil {
 		return nil, nil, err
 	}
