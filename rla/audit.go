@@ -118,15 +118,7 @@ func Init(dir string, o InitOptions) (*Audit, []cvr.Inconsistency, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	c := commitData{
-		Config: cfg, Inputs: inputs, Format: d.Format,
-		ManifestBatches: len(d.Manifest.Batches), ManifestCards: d.Manifest.Cards(),
-		CVRs: d.cvrCount(), Phantoms: d.Phantoms, Pooled: len(d.poolOf), Pending: d.Pending,
-		Inconsistencies: incons,
-	}
-	for _, ct := range contests {
-		c.Contests = append(c.Contests, ct.ContestSummary)
-	}
+	c := commitData{Config: cfg, committed: newCommitted(inputs, d, d.cvrCount(), contests, incons), Pooled: len(d.poolOf), Pending: d.Pending}
 	if _, err := l.Append(kindCommit, o.By, c); err != nil {
 		return nil, nil, err
 	}

@@ -44,16 +44,9 @@ import (
 
 // phase2Data is the second phase's commitment.
 type phase2Data struct {
-	Inputs          []InputFile         `json:"inputs"`
-	Format          string              `json:"format"`
-	ManifestBatches int                 `json:"manifest_batches"`
-	ManifestCards   int64               `json:"manifest_cards"`
-	CVRs            int                 `json:"cvrs"`
-	Phantoms        int                 `json:"phantoms"`
-	NewCards        int                 `json:"new_cards"`
-	LateCVRs        int                 `json:"late_cvrs"`
-	Contests        []ContestSummary    `json:"contests"`
-	Inconsistencies []cvr.Inconsistency `json:"inconsistencies"`
+	committed
+	NewCards int `json:"new_cards"`
+	LateCVRs int `json:"late_cvrs"`
 }
 
 // ErrNoSecondSeed is returned by steps of a two-phase audit's second phase
@@ -197,12 +190,6 @@ func (a *Audit) loadPhase2(inputs []InputFile, format string, seed2 *string) (*D
 	if err != nil {
 		return nil, nil, err
 	}
-	p2 := &phase2Data{Format: d2.Format, ManifestBatches: len(d2.Manifest.Batches), ManifestCards: d2.Manifest.Cards(),
-		CVRs: m.Cards.Len() - m.Phantoms - m.unused, Phantoms: m.Phantoms, NewCards: m.newCards, LateCVRs: m.lateCVRs}
-	// Reconciliation is of the final inputs as committed, as for any
-	// audit; the late CVRs it counts are phantoms in the list, the worse
-	// case for the outcome.
-	p2.Inconsistencies = d2.reconcile()
 	contests, err := buildContests(m, a.Config())
 	if err != nil {
 		return nil, nil, err
@@ -214,7 +201,6 @@ func (a *Audit) loadPhase2(inputs []InputFile, format string, seed2 *string) (*D
 		}
 	}
 	for _, c := range contests {
-		p2.Contests = append(p2.Contests, c.ContestSummary)
 		if !c.Opportunistic {
 			after = append(after, c.Name)
 		}
@@ -222,6 +208,11 @@ func (a *Audit) loadPhase2(inputs []InputFile, format string, seed2 *string) (*D
 	if !slices.Equal(before, after) {
 		return nil, nil, fmt.Errorf("rla: the contests under audit were %q in the first phase and are %q in the final inputs: a second phase audits the same contests", before, after)
 	}
+	// Reconciliation is of the final inputs as committed, as for any
+	// audit; the late CVRs it counts are phantoms in the list, the worse
+	// case for the outcome. The inputs are filled in by the caller.
+	p2 := &phase2Data{committed: newCommitted(nil, m, m.Cards.Len()-m.Phantoms-m.unused, contests, d2.reconcile()),
+		NewCards: m.newCards, LateCVRs: m.lateCVRs}
 	return m, p2, nil
 }
 

@@ -20,18 +20,35 @@ const (
 	kindPhase2    = "phase-two" // a two-phase audit's final inputs committed
 )
 
-type commitData struct {
-	Config          Config              `json:"config"`
+// committed is what a commitment (the audit's, or a two-phase audit's
+// second) records of its inputs: the files with their digests, what was
+// read from them, the contests and the reconciliation.
+type committed struct {
 	Inputs          []InputFile         `json:"inputs"`
 	Format          string              `json:"format"`
 	ManifestBatches int                 `json:"manifest_batches"`
 	ManifestCards   int64               `json:"manifest_cards"`
 	CVRs            int                 `json:"cvrs"`
 	Phantoms        int                 `json:"phantoms"`
-	Pooled          int                 `json:"pooled_cards,omitempty"`
-	Pending         int                 `json:"pending,omitempty"`
 	Contests        []ContestSummary    `json:"contests"`
 	Inconsistencies []cvr.Inconsistency `json:"inconsistencies"`
+}
+
+// newCommitted records inputs and what was read from them into d.
+func newCommitted(inputs []InputFile, d *Data, cvrs int, contests []*contest, incons []cvr.Inconsistency) committed {
+	c := committed{Inputs: inputs, Format: d.Format, ManifestBatches: len(d.Manifest.Batches), ManifestCards: d.Manifest.Cards(),
+		CVRs: cvrs, Phantoms: d.Phantoms, Contests: []ContestSummary{}, Inconsistencies: incons}
+	for _, ct := range contests {
+		c.Contests = append(c.Contests, ct.ContestSummary)
+	}
+	return c
+}
+
+type commitData struct {
+	Config Config `json:"config"`
+	committed
+	Pooled  int `json:"pooled_cards,omitempty"`
+	Pending int `json:"pending,omitempty"`
 }
 
 type acceptData struct {
