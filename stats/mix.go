@@ -253,11 +253,11 @@ func (s *mixStream) record(t float64) {
 
 // hist is the history entry min(1, 1/M) for the sum t = L·M (1 for NaN).
 func (s *mixStream) hist(t float64) float64 {
-	h := float64(len(s.f)) / t
-	if !(h < 1) {
-		return 1
+	L := float64(len(s.f))
+	if !(t > L) {
+		return 1 // M <= 1 or NaN, without the division
 	}
-	return h
+	return L / t // at most 1 (1 when t rounds so)
 }
 
 // step processes one observation, every component at once; batch gives the
