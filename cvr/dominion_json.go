@@ -97,7 +97,8 @@ type djReader struct {
 	sessIdx    int    // when where is "": the index of that session in Sessions
 	slow       bool   // read with jsontext only (no fast path), for tests
 	fast       djFast // the byte-level scanner's buffer, reused from file to file
-	lastKey    []byte // the member name the scanner read last in the last session
+	lastKey    []byte // the member name the scanner read last in the last session (lastKeyID djkGeneric)
+	lastKeyID  uint8  // or its number in djKeyNames
 }
 
 // loc returns the JSON path of the session being emitted.
