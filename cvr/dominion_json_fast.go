@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -87,11 +88,13 @@ func (p *djFast) str() (s []byte, esc bool) {
 	nonASCII := false
 	for {
 		// Eight bytes at a time while none is '"', '\\', a control
-		// character or non-ASCII.
+		// character or non-ASCII, then straight to the first that is (a
+		// borrow of the subtractions reaches only bytes after one).
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
 			q, bs := x^(0x22*djOnes), x^(0x5C*djOnes)
-			if (x|(x-0x20*djOnes)&^x|(q-djOnes)&^q|(bs-djOnes)&^bs)&djHigh != 0 {
+			if m := (x | (x-0x20*djOnes)&^x | (q-djOnes)&^q | (bs-djOnes)&^bs) & djHigh; m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			i += 8
