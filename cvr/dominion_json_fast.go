@@ -27,6 +27,12 @@ import (
 // as the scanner consumed, holding as many array elements as sessions
 // were read, so the decoder is at the same JSON path and input offset,
 // and its errors (and everything else) are those of the jsontext path.
+//
+// Within a session, objects are read along Dominion's member order (the
+// ordered code below, whitespace allowed); contests and marks written
+// compactly, as Dominion writes them, are first tried by the compact
+// lanes (djContestHead, djMarkFast), which read from local indices and
+// leave any other object to the ordered code.
 
 // djFastBuf is the scanner's initial buffer size (a variable for tests).
 var djFastBuf = 256 << 10
@@ -674,46 +680,55 @@ func (p *djFast) boolean() bool {
 // session reads one session into r.s, as djReader.session.
 func (p *djFast) session(r *djReader) {
 	s := &r.s
-	s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
-	s.maskEsc = false
-	s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
 	s.snaps[0].present, s.snaps[1].present = false, false
-	if !p.objBegin() {
-		return
-	}
 	n := 0
-	if j := p.nameAt(); p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"TabulatorId":` {
-		p.i = j + 14
-		p.keyID = djkSession + 0
-		s.hasTab = true
-		p.raw(&s.tab)
-		n++
-	}
-	if j := p.sep(); n == 1 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"BatchId":` {
-		p.i = j + 10
-		p.keyID = djkSession + 1
-		s.hasBatch = true
-		p.raw(&s.batch)
-		n++
-	}
-	if j := p.sep(); n == 2 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"RecordId":` {
-		p.i = j + 11
-		p.keyID = djkSession + 2
-		s.hasRec = true
-		p.raw(&s.rec)
-		n++
-	}
-	if j := p.sep(); n == 3 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"CountingGroupId` && string(p.buf[j+16:j+18]) == `":` {
-		p.i = j + 18
-		p.keyID = djkSession + 3
-		s.group = p.int()
-		n++
-	}
-	if j := p.sep(); n == 4 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"ImageMask":` {
-		p.i = j + 12
+	if i, ok := djSessionHead(p.buf, p.i, s); ok {
+		// Compact, in order, up to the ImageMask: as the ordered
+		// members below read it.
+		p.i = i
 		p.keyID = djkSession + 4
 		p.mask(s)
-		n++
+		n = 5
+	} else {
+		s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
+		s.maskEsc = false
+		s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
+		if !p.objBegin() {
+			return
+		}
+		if j := p.nameAt(); p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"TabulatorId":` {
+			p.i = j + 14
+			p.keyID = djkSession + 0
+			s.hasTab = true
+			p.raw(&s.tab)
+			n++
+		}
+		if j := p.sep(); n == 1 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"BatchId":` {
+			p.i = j + 10
+			p.keyID = djkSession + 1
+			s.hasBatch = true
+			p.raw(&s.batch)
+			n++
+		}
+		if j := p.sep(); n == 2 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"RecordId":` {
+			p.i = j + 11
+			p.keyID = djkSession + 2
+			s.hasRec = true
+			p.raw(&s.rec)
+			n++
+		}
+		if j := p.sep(); n == 3 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"CountingGroupId` && string(p.buf[j+16:j+18]) == `":` {
+			p.i = j + 18
+			p.keyID = djkSession + 3
+			s.group = p.int()
+			n++
+		}
+		if j := p.sep(); n == 4 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"ImageMask":` {
+			p.i = j + 12
+			p.keyID = djkSession + 4
+			p.mask(s)
+			n++
+		}
 	}
 	if j := p.sep(); n == 5 && !p.bad && p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"SessionType":` {
 		p.i = j + 14
@@ -1216,6 +1231,36 @@ func djIntList(b []byte, i int, x int64) (has bool, end int, ok bool) {
 			return false, i, false
 		}
 	}
+}
+
+// djSessionHead reads a session's '{' and members up to and with the
+// name "ImageMask" and its colon, into s (which it resets); it returns
+// the index after them.
+func djSessionHead(b []byte, i int, s *djSession) (int, bool) {
+	s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
+	s.maskEsc = false
+	s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
+	var ok bool
+	if len(b)-i < 15 || string(b[i:i+15]) != `{"TabulatorId":` {
+		return i, false
+	}
+	j := i + 15
+	if _, i, ok = djDigits(b, j); !ok || len(b)-i < 11 || string(b[i:i+11]) != `,"BatchId":` {
+		return i, false
+	}
+	s.tab, s.hasTab, j = append(s.tab, b[j:i]...), true, i+11
+	if _, i, ok = djDigits(b, j); !ok || len(b)-i < 12 || string(b[i:i+12]) != `,"RecordId":` {
+		return i, false
+	}
+	s.batch, s.hasBatch, j = append(s.batch, b[j:i]...), true, i+12
+	if _, i, ok = djDigits(b, j); !ok || len(b)-i < 19 || string(b[i:i+16]) != `,"CountingGroupI` || string(b[i+16:i+19]) != `d":` {
+		return i, false
+	}
+	s.rec, s.hasRec = append(s.rec, b[j:i]...), true
+	if s.group, i, ok = djDigits(b, i+19); !ok || len(b)-i < 13 || string(b[i:i+13]) != `,"ImageMask":` {
+		return i, false
+	}
+	return i + 13, true
 }
 
 // djContestHead reads a contest's '{' and members up to and with the name

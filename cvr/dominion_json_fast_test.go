@@ -315,6 +315,13 @@ var djEdits = [][2]string{
 	// The compact lanes (djContestHead, djMarkFast) leave anything but
 	// plain digits, the two literals and Dominion's order to the ordered
 	// code, from the object where they stop.
+	{`"BatchId":`, `"BatchId":0`},
+	{`"TabulatorId":`, `"TabulatorId":12345678901234567890`},
+	{`"RecordId":`, `"RecordId":-`},
+	{`"CountingGroupId":`, `"CountingGroupId":-`},
+	{`"CountingGroupId":`, `"CountingGroupId":1.`},
+	{`"ImageMask":`, `"ImageMask": `},
+	{`,"BatchId"`, ` ,"BatchId"`},
 	{`"Rank":1`, `"Rank":01`},
 	{`"Rank":1`, `"Rank":0`},
 	{`"Rank":1`, `"Rank":123456789012345678`},
