@@ -97,7 +97,12 @@ type djReader struct {
 	sessIdx    int    // when where is "": the index of that session in Sessions
 	slow       bool   // read with jsontext only (no fast path), for tests
 	fast       djFast // the byte-level scanner's buffer, reused from file to file
-	lastKey    []byte // the member name the scanner read last in the last session
+	lastKey    []byte // the member name the scanner read last in the last session (lastKeyID djkGeneric)
+	lastKeyID  uint8  // or its number in djKeyNames
+
+	// The names given to the last card's BallotTypeId, CountingGroupId
+	// and PrecinctPortionId.
+	lastStyle, lastGroup, lastPrecinct djLastName
 }
 
 // loc returns the JSON path of the session being emitted.
@@ -544,6 +549,21 @@ func (r *djReader) name(m map[int64]string, id int64) string {
 	return s
 }
 
+// djLastName is the name r.name gave last for one map: successive cards
+// mostly share their style, group and precinct.
+type djLastName struct {
+	id  int64
+	s   string
+	set bool
+}
+
+func (l *djLastName) name(r *djReader, m map[int64]string, id int64) string {
+	if !l.set || l.id != id {
+		*l = djLastName{id: id, s: r.name(m, id), set: true}
+	}
+	return l.s
+}
+
 // emit turns the session just read into cards and yields them.
 func (r *djReader) emit(file string, yield func(Card, error) bool) bool {
 	s := &r.s
@@ -603,9 +623,9 @@ func (r *djReader) emit(file string, yield func(Card, error) bool) bool {
 			Batch:         BatchKey{Jurisdiction: r.opt.Jurisdiction, Tabulator: r.lastTab, Batch: r.lastBatch},
 			Position:      int(pos),
 			ImprintedID:   imprinted,
-			BallotStyle:   r.name(r.styles, sn.ballotType),
-			CountingGroup: r.name(r.groups, s.group),
-			Precinct:      r.name(r.precinct, sn.precinct),
+			BallotStyle:   r.lastStyle.name(r, r.styles, sn.ballotType),
+			CountingGroup: r.lastGroup.name(r, r.groups, s.group),
+			Precinct:      r.lastPrecinct.name(r, r.precinct, sn.precinct),
 			Votes:         c.Votes,
 		}
 		for ci := range sn.cards[k].contests {

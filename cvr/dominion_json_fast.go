@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -26,6 +27,12 @@ import (
 // as the scanner consumed, holding as many array elements as sessions
 // were read, so the decoder is at the same JSON path and input offset,
 // and its errors (and everything else) are those of the jsontext path.
+//
+// Within a session, objects are read along Dominion's member order (the
+// ordered code below, whitespace allowed); contests and marks written
+// compactly, as Dominion writes them, are first tried by the compact
+// lanes (djContestHead, djMarkFast), which read from local indices and
+// leave any other object to the ordered code.
 
 // djFastBuf is the scanner's initial buffer size (a variable for tests).
 var djFastBuf = 256 << 10
@@ -39,7 +46,8 @@ type djFast struct {
 	off    int64
 	eof    bool   // src is exhausted
 	rerr   error  // src's read error other than io.EOF
-	key    []byte // the name of the member last read (not in skipped values), in buf
+	key    []byte // the name of the member last read (not in skipped values), in buf, when keyID is djkGeneric
+	keyID  uint8  // that name's number in djKeyNames
 	bad    bool   // the scanner cannot go on: refill (hitEnd) or hand back
 	hitEnd bool   // bad because the data in buf ran out
 }
@@ -86,11 +94,13 @@ func (p *djFast) str() (s []byte, esc bool) {
 	nonASCII := false
 	for {
 		// Eight bytes at a time while none is '"', '\\', a control
-		// character or non-ASCII.
+		// character or non-ASCII, then straight to the first that is (a
+		// borrow of the subtractions reaches only bytes after one).
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
 			q, bs := x^(0x22*djOnes), x^(0x5C*djOnes)
-			if (x|(x-0x20*djOnes)&^x|(q-djOnes)&^q|(bs-djOnes)&^bs)&djHigh != 0 {
+			if m := (x | (x-0x20*djOnes)&^x | (q-djOnes)&^q | (bs-djOnes)&^bs) & djHigh; m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			i += 8
@@ -253,10 +263,10 @@ func (p *djFast) skip(depth int) {
 		}
 		p.i++
 		first := true
-		key := p.key // jscan.skip does not record names
+		key, keyID := p.key, p.keyID // jscan.skip does not record names
 		for {
 			if _, more := p.member(&first); !more {
-				p.key = key
+				p.key, p.keyID = key, keyID
 				return
 			}
 			p.skip(depth + 1)
@@ -345,7 +355,7 @@ func (p *djFast) member(first *bool) (name []byte, more bool) {
 		return nil, false
 	}
 	p.i++
-	p.key = name
+	p.key, p.keyID = name, djkGeneric
 	return name, true
 }
 
@@ -610,21 +620,26 @@ func (p *djFast) emptyArray() bool {
 	return false
 }
 
-// Member names for p.key, in the order Dominion writes them.
-var (
-	djSessionKeys = djKeys("TabulatorId", "BatchId", "RecordId", "CountingGroupId", "ImageMask", "SessionType", "VotingSessionIdentifier", "UniqueVotingIdentifier", "Original", "Modified")
-	djSnapKeys    = djKeys("PrecinctPortionId", "BallotTypeId", "IsCurrent", "Cards")
-	djCardKeys    = djKeys("Id", "KeyInId", "PaperIndex", "Contests", "OutstackConditionIds")
-	djContestKeys = djKeys("Id", "ManifestationId", "Undervotes", "Overvotes", "OutstackConditionIds", "Marks")
-	djMarkKeys    = djKeys("CandidateId", "ManifestationId", "PartyId", "Rank", "MarkDensity", "IsAmbiguous", "IsVote", "OutstackConditionIds")
+// Member names the ordered parts record in p.keyID (a byte to store, where
+// p.key is a slice), numbered per object in the order Dominion writes
+// them; djKeyNames gives the name of each.
+const (
+	djkGeneric = 0               // p.key holds the name (member read it)
+	djkSession = 1               // TabulatorId ... Modified
+	djkSnap    = djkSession + 10 // PrecinctPortionId ... Cards
+	djkCard    = djkSnap + 4     // Id ... OutstackConditionIds
+	djkContest = djkCard + 5     // Id ... Marks
+	djkMark    = djkContest + 6  // CandidateId ... OutstackConditionIds
+	djkEnd     = djkMark + 8
 )
 
-func djKeys(names ...string) [][]byte {
-	out := make([][]byte, len(names))
-	for i, n := range names {
-		out[i] = []byte(n)
-	}
-	return out
+var djKeyNames = [djkEnd]string{
+	"",
+	"TabulatorId", "BatchId", "RecordId", "CountingGroupId", "ImageMask", "SessionType", "VotingSessionIdentifier", "UniqueVotingIdentifier", "Original", "Modified",
+	"PrecinctPortionId", "BallotTypeId", "IsCurrent", "Cards",
+	"Id", "KeyInId", "PaperIndex", "Contests", "OutstackConditionIds",
+	"Id", "ManifestationId", "Undervotes", "Overvotes", "OutstackConditionIds", "Marks",
+	"CandidateId", "ManifestationId", "PartyId", "Rank", "MarkDensity", "IsAmbiguous", "IsVote", "OutstackConditionIds",
 }
 
 // skipNum skips a value that Dominion writes as a small number, and
@@ -665,74 +680,83 @@ func (p *djFast) boolean() bool {
 // session reads one session into r.s, as djReader.session.
 func (p *djFast) session(r *djReader) {
 	s := &r.s
-	s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
-	s.maskEsc = false
-	s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
 	s.snaps[0].present, s.snaps[1].present = false, false
-	if !p.objBegin() {
-		return
-	}
 	n := 0
-	if j := p.nameAt(); p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"TabulatorId":` {
-		p.i = j + 14
-		p.key = djSessionKeys[0]
-		s.hasTab = true
-		p.raw(&s.tab)
-		n++
-	}
-	if j := p.sep(); n == 1 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"BatchId":` {
-		p.i = j + 10
-		p.key = djSessionKeys[1]
-		s.hasBatch = true
-		p.raw(&s.batch)
-		n++
-	}
-	if j := p.sep(); n == 2 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"RecordId":` {
-		p.i = j + 11
-		p.key = djSessionKeys[2]
-		s.hasRec = true
-		p.raw(&s.rec)
-		n++
-	}
-	if j := p.sep(); n == 3 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"CountingGroupId` && string(p.buf[j+16:j+18]) == `":` {
-		p.i = j + 18
-		p.key = djSessionKeys[3]
-		s.group = p.int()
-		n++
-	}
-	if j := p.sep(); n == 4 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"ImageMask":` {
-		p.i = j + 12
-		p.key = djSessionKeys[4]
+	if i, ok := djSessionHead(p.buf, p.i, s); ok {
+		// Compact, in order, up to the ImageMask: as the ordered
+		// members below read it.
+		p.i = i
+		p.keyID = djkSession + 4
 		p.mask(s)
-		n++
+		n = 5
+	} else {
+		s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
+		s.maskEsc = false
+		s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
+		if !p.objBegin() {
+			return
+		}
+		if j := p.nameAt(); p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"TabulatorId":` {
+			p.i = j + 14
+			p.keyID = djkSession + 0
+			s.hasTab = true
+			p.raw(&s.tab)
+			n++
+		}
+		if j := p.sep(); n == 1 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"BatchId":` {
+			p.i = j + 10
+			p.keyID = djkSession + 1
+			s.hasBatch = true
+			p.raw(&s.batch)
+			n++
+		}
+		if j := p.sep(); n == 2 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"RecordId":` {
+			p.i = j + 11
+			p.keyID = djkSession + 2
+			s.hasRec = true
+			p.raw(&s.rec)
+			n++
+		}
+		if j := p.sep(); n == 3 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"CountingGroupId` && string(p.buf[j+16:j+18]) == `":` {
+			p.i = j + 18
+			p.keyID = djkSession + 3
+			s.group = p.int()
+			n++
+		}
+		if j := p.sep(); n == 4 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"ImageMask":` {
+			p.i = j + 12
+			p.keyID = djkSession + 4
+			p.mask(s)
+			n++
+		}
 	}
 	if j := p.sep(); n == 5 && !p.bad && p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"SessionType":` {
 		p.i = j + 14
-		p.key = djSessionKeys[5]
+		p.keyID = djkSession + 5
 		p.skip(0)
 		n++
 	}
 	if j := p.sep(); n == 6 && !p.bad && p.roomAt(j, 26) && string(p.buf[j:j+16]) == `"VotingSessionId` && string(p.buf[j+16:j+26]) == `entifier":` {
 		p.i = j + 26
-		p.key = djSessionKeys[6]
+		p.keyID = djkSession + 6
 		p.skip(0)
 		n++
 	}
 	if j := p.sep(); n == 7 && !p.bad && p.roomAt(j, 25) && string(p.buf[j:j+16]) == `"UniqueVotingIde` && string(p.buf[j+16:j+25]) == `ntifier":` {
 		p.i = j + 25
-		p.key = djSessionKeys[7]
+		p.keyID = djkSession + 7
 		p.raw(&s.uvi)
 		n++
 	}
 	if j := p.sep(); n == 8 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"Original":` {
 		p.i = j + 11
-		p.key = djSessionKeys[8]
+		p.keyID = djkSession + 8
 		p.snapshot(r, &s.snaps[0])
 		n++
 	}
 	if j := p.sep(); n == 9 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"Modified":` {
 		p.i = j + 11
-		p.key = djSessionKeys[9]
+		p.keyID = djkSession + 9
 		p.snapshot(r, &s.snaps[1])
 		n++
 	}
@@ -800,26 +824,26 @@ func (p *djFast) snapshot(r *djReader, sn *djSnap) {
 	n := 0
 	if j := p.nameAt(); p.roomAt(j, 20) && string(p.buf[j:j+16]) == `"PrecinctPortion` && string(p.buf[j+16:j+20]) == `Id":` {
 		p.i = j + 20
-		p.key = djSnapKeys[0]
+		p.keyID = djkSnap + 0
 		sn.precinct = p.int()
 		n++
 	}
 	if j := p.sep(); n == 1 && !p.bad && p.roomAt(j, 15) && string(p.buf[j:j+15]) == `"BallotTypeId":` {
 		p.i = j + 15
-		p.key = djSnapKeys[1]
+		p.keyID = djkSnap + 1
 		sn.ballotType = p.int()
 		n++
 	}
 	if j := p.sep(); n == 2 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"IsCurrent":` {
 		p.i = j + 12
-		p.key = djSnapKeys[2]
+		p.keyID = djkSnap + 2
 		sn.hasIsCurrent = true
 		sn.isCurrent = p.boolean()
 		n++
 	}
 	if j := p.sep(); n == 3 && !p.bad && p.roomAt(j, 8) && string(p.buf[j:j+8]) == `"Cards":` {
 		p.i = j + 8
-		p.key = djSnapKeys[3]
+		p.keyID = djkSnap + 3
 		p.cards(r, sn)
 		n++
 	}
@@ -870,31 +894,31 @@ func (p *djFast) cards(r *djReader, sn *djSnap) {
 		k := 0
 		if j := p.nameAt(); p.roomAt(j, 5) && string(p.buf[j:j+5]) == `"Id":` {
 			p.i = j + 5
-			p.key = djCardKeys[0]
+			p.keyID = djkCard + 0
 			p.skipNum()
 			k++
 		}
 		if j := p.sep(); k == 1 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"KeyInId":` {
 			p.i = j + 10
-			p.key = djCardKeys[1]
+			p.keyID = djkCard + 1
 			p.skipNum()
 			k++
 		}
 		if j := p.sep(); k == 2 && !p.bad && p.roomAt(j, 13) && string(p.buf[j:j+13]) == `"PaperIndex":` {
 			p.i = j + 13
-			p.key = djCardKeys[2]
+			p.keyID = djkCard + 2
 			p.skipNum()
 			k++
 		}
 		if j := p.sep(); k == 3 && !p.bad && p.roomAt(j, 11) && string(p.buf[j:j+11]) == `"Contests":` {
 			p.i = j + 11
-			p.key = djCardKeys[3]
+			p.keyID = djkCard + 3
 			p.contests(r, c)
 			k++
 		}
 		if j := p.sep(); k == 4 && !p.bad && p.roomAt(j, 23) && string(p.buf[j:j+16]) == `"OutstackConditi` && string(p.buf[j+16:j+23]) == `onIds":` {
 			p.i = j + 23
-			p.key = djCardKeys[4]
+			p.keyID = djkCard + 4
 			p.skip(0)
 			k++
 		}
@@ -928,45 +952,55 @@ func (p *djFast) contests(r *djReader, c *djCard) {
 	for n := 0; p.arrNext(mode, n, &first); n++ {
 		ct := djNext(&c.contests)
 		*ct = djContest{id: -1, marks: ct.marks[:0]}
-		if !p.objBegin() {
-			continue
-		}
 		k := 0
-		if j := p.nameAt(); p.roomAt(j, 5) && string(p.buf[j:j+5]) == `"Id":` {
-			p.i = j + 5
-			p.key = djContestKeys[0]
-			ct.id = p.int()
-			k++
-		}
-		if j := p.sep(); k == 1 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"ManifestationId` && string(p.buf[j+16:j+18]) == `":` {
-			p.i = j + 18
-			p.key = djContestKeys[1]
-			p.skipNum()
-			k++
-		}
-		if j := p.sep(); k == 2 && !p.bad && p.roomAt(j, 13) && string(p.buf[j:j+13]) == `"Undervotes":` {
-			p.i = j + 13
-			p.key = djContestKeys[2]
-			ct.undervote = p.int()
-			k++
-		}
-		if j := p.sep(); k == 3 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"Overvotes":` {
-			p.i = j + 12
-			p.key = djContestKeys[3]
-			ct.overvotes = p.int()
-			k++
-		}
-		if j := p.sep(); k == 4 && !p.bad && p.roomAt(j, 23) && string(p.buf[j:j+16]) == `"OutstackConditi` && string(p.buf[j+16:j+23]) == `onIds":` {
-			p.i = j + 23
-			p.key = djContestKeys[4]
-			p.outstack(r, ct)
-			k++
-		}
-		if j := p.sep(); k == 5 && !p.bad && p.roomAt(j, 8) && string(p.buf[j:j+8]) == `"Marks":` {
-			p.i = j + 8
-			p.key = djContestKeys[5]
+		if i, ok := djContestHead(p.buf, p.i, r.invalid, ct); ok {
+			// Compact, in order, up to the Marks: as the ordered
+			// members below read it.
+			p.i = i
+			p.keyID = djkContest + 5
 			p.marks(ct)
-			k++
+			k = 6
+		} else {
+			*ct = djContest{id: -1, marks: ct.marks[:0]}
+			if !p.objBegin() {
+				continue
+			}
+			if j := p.nameAt(); p.roomAt(j, 5) && string(p.buf[j:j+5]) == `"Id":` {
+				p.i = j + 5
+				p.keyID = djkContest + 0
+				ct.id = p.int()
+				k++
+			}
+			if j := p.sep(); k == 1 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"ManifestationId` && string(p.buf[j+16:j+18]) == `":` {
+				p.i = j + 18
+				p.keyID = djkContest + 1
+				p.skipNum()
+				k++
+			}
+			if j := p.sep(); k == 2 && !p.bad && p.roomAt(j, 13) && string(p.buf[j:j+13]) == `"Undervotes":` {
+				p.i = j + 13
+				p.keyID = djkContest + 2
+				ct.undervote = p.int()
+				k++
+			}
+			if j := p.sep(); k == 3 && !p.bad && p.roomAt(j, 12) && string(p.buf[j:j+12]) == `"Overvotes":` {
+				p.i = j + 12
+				p.keyID = djkContest + 3
+				ct.overvotes = p.int()
+				k++
+			}
+			if j := p.sep(); k == 4 && !p.bad && p.roomAt(j, 23) && string(p.buf[j:j+16]) == `"OutstackConditi` && string(p.buf[j+16:j+23]) == `onIds":` {
+				p.i = j + 23
+				p.keyID = djkContest + 4
+				p.outstack(r, ct)
+				k++
+			}
+			if j := p.sep(); k == 5 && !p.bad && p.roomAt(j, 8) && string(p.buf[j:j+8]) == `"Marks":` {
+				p.i = j + 8
+				p.keyID = djkContest + 5
+				p.marks(ct)
+				k++
+			}
 		}
 		if p.bad {
 			return
@@ -1016,9 +1050,38 @@ func (p *djFast) outstack(r *djReader, ct *djContest) {
 }
 
 func (p *djFast) marks(ct *djContest) {
-	mode := p.arrBegin()
-	first := true
-	for n := 0; p.arrNext(mode, n, &first); n++ {
+	mode, first, n := djArrOpen, true, 0
+	if b, i := p.buf, p.i; i+1 < len(b) && b[i] == '[' {
+		// The compact lane: marks as djMarkFast reads them, then the
+		// general loop from the first it does not read (at its ',').
+		if b[i+1] == ']' {
+			p.i = i + 2
+			return
+		}
+		at := i + 1 // after '[' or after the last mark read
+		for i++; ; i++ {
+			m := djNext(&ct.marks)
+			j, ok := djMarkFast(b, i, m)
+			if !ok {
+				ct.marks = ct.marks[:len(ct.marks)-1]
+				break
+			}
+			n, first, at = n+1, false, j
+			p.keyID = djkMark + 7
+			if i = j; i < len(b) && b[i] == ',' {
+				continue
+			}
+			if i < len(b) && b[i] == ']' {
+				p.i = i + 1
+				return
+			}
+			break
+		}
+		p.i = at
+	} else {
+		mode = p.arrBegin()
+	}
+	for ; p.arrNext(mode, n, &first); n++ {
 		m := djNext(&ct.marks)
 		*m = djMark{rank: 1}
 		if !p.objBegin() {
@@ -1027,50 +1090,50 @@ func (p *djFast) marks(ct *djContest) {
 		k := 0
 		if j := p.nameAt(); p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"CandidateId":` {
 			p.i = j + 14
-			p.key = djMarkKeys[0]
+			p.keyID = djkMark + 0
 			m.cand = p.int()
 			m.hasCand = true
 			k++
 		}
 		if j := p.sep(); k == 1 && !p.bad && p.roomAt(j, 18) && string(p.buf[j:j+16]) == `"ManifestationId` && string(p.buf[j+16:j+18]) == `":` {
 			p.i = j + 18
-			p.key = djMarkKeys[1]
+			p.keyID = djkMark + 1
 			p.skipNum()
 			k++
 		}
 		if j := p.sep(); k == 2 && !p.bad && p.roomAt(j, 10) && string(p.buf[j:j+10]) == `"PartyId":` {
 			p.i = j + 10
-			p.key = djMarkKeys[2]
+			p.keyID = djkMark + 2
 			p.skipNum()
 			k++
 		}
 		if j := p.sep(); k == 3 && !p.bad && p.roomAt(j, 7) && string(p.buf[j:j+7]) == `"Rank":` {
 			p.i = j + 7
-			p.key = djMarkKeys[3]
+			p.keyID = djkMark + 3
 			m.rank = p.int()
 			k++
 		}
 		if j := p.sep(); k == 4 && !p.bad && p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"MarkDensity":` {
 			p.i = j + 14
-			p.key = djMarkKeys[4]
+			p.keyID = djkMark + 4
 			p.skipNum()
 			k++
 		}
 		if j := p.sep(); k == 5 && !p.bad && p.roomAt(j, 14) && string(p.buf[j:j+14]) == `"IsAmbiguous":` {
 			p.i = j + 14
-			p.key = djMarkKeys[5]
+			p.keyID = djkMark + 5
 			m.isAmbiguous = p.boolean()
 			k++
 		}
 		if j := p.sep(); k == 6 && !p.bad && p.roomAt(j, 9) && string(p.buf[j:j+9]) == `"IsVote":` {
 			p.i = j + 9
-			p.key = djMarkKeys[6]
+			p.keyID = djkMark + 6
 			m.isVote = p.boolean()
 			k++
 		}
 		if j := p.sep(); k == 7 && !p.bad && p.roomAt(j, 23) && string(p.buf[j:j+16]) == `"OutstackConditi` && string(p.buf[j+16:j+23]) == `onIds":` {
 			p.i = j + 23
-			p.key = djMarkKeys[7]
+			p.keyID = djkMark + 7
 			if !p.emptyArray() {
 				p.skip(0)
 			}
@@ -1106,6 +1169,159 @@ func (p *djFast) marks(ct *djContest) {
 			}
 		}
 	}
+}
+
+// The compact lanes read the usual objects as Dominion writes them
+// without whitespace, in its order, with the values it writes (numbers as
+// digits, the literals true and false), from local indices into the
+// buffer; on anything else they report false and the ordered code reads
+// the object (it reads what they read the same way). Each member's name is
+// compared together with the separator before it and the number before
+// that ends where a non-digit is: that byte must be the separator.
+
+// djDigits reads a non-negative integer as JSON writes it ("0", or up to
+// 18 digits not starting with 0) at b[i:], and returns it and the index
+// after it. The caller checks that the byte there ends the number.
+func djDigits(b []byte, i int) (n int64, end int, ok bool) {
+	if i >= len(b) || b[i]-'0' > 9 {
+		return 0, i, false
+	}
+	if b[i] == '0' {
+		return 0, i + 1, true
+	}
+	for end = i; end < len(b) && b[end]-'0' <= 9; end++ {
+		n = n*10 + int64(b[end]-'0')
+	}
+	return n, end, end-i <= 18
+}
+
+// djBool reads true or false at b[i:].
+func djBool(b []byte, i int) (v bool, end int, ok bool) {
+	if len(b)-i >= 5 {
+		switch string(b[i : i+4]) {
+		case "true":
+			return true, i + 4, true
+		case "fals":
+			return false, i + 5, b[i+4] == 'e'
+		}
+	}
+	return false, i, false
+}
+
+// djIntList reads an array of such integers at b[i:] ('[' there) and
+// reports whether one equals x.
+func djIntList(b []byte, i int, x int64) (has bool, end int, ok bool) {
+	if i+1 >= len(b) || b[i] != '[' {
+		return false, i, false
+	}
+	if b[i+1] == ']' {
+		return false, i + 2, true
+	}
+	for i++; ; i++ {
+		n, j, ok := djDigits(b, i)
+		if !ok || j >= len(b) {
+			return false, i, false
+		}
+		has = has || n == x
+		switch i = j; b[i] {
+		case ']':
+			return has, i + 1, true
+		case ',':
+		default:
+			return false, i, false
+		}
+	}
+}
+
+// djSessionHead reads a session's '{' and members up to and with the
+// name "ImageMask" and its colon, into s (which it resets); it returns
+// the index after them.
+func djSessionHead(b []byte, i int, s *djSession) (int, bool) {
+	s.tab, s.batch, s.rec, s.mask, s.uvi = s.tab[:0], s.batch[:0], s.rec[:0], s.mask[:0], s.uvi[:0]
+	s.maskEsc = false
+	s.group, s.hasTab, s.hasBatch, s.hasRec = -1, false, false, false
+	var ok bool
+	if len(b)-i < 15 || string(b[i:i+15]) != `{"TabulatorId":` {
+		return i, false
+	}
+	j := i + 15
+	if _, i, ok = djDigits(b, j); !ok || len(b)-i < 11 || string(b[i:i+11]) != `,"BatchId":` {
+		return i, false
+	}
+	s.tab, s.hasTab, j = append(s.tab, b[j:i]...), true, i+11
+	if _, i, ok = djDigits(b, j); !ok || len(b)-i < 12 || string(b[i:i+12]) != `,"RecordId":` {
+		return i, false
+	}
+	s.batch, s.hasBatch, j = append(s.batch, b[j:i]...), true, i+12
+	if _, i, ok = djDigits(b, j); !ok || len(b)-i < 19 || string(b[i:i+16]) != `,"CountingGroupI` || string(b[i+16:i+19]) != `d":` {
+		return i, false
+	}
+	s.rec, s.hasRec = append(s.rec, b[j:i]...), true
+	if s.group, i, ok = djDigits(b, i+19); !ok || len(b)-i < 13 || string(b[i:i+13]) != `,"ImageMask":` {
+		return i, false
+	}
+	return i + 13, true
+}
+
+// djContestHead reads a contest's '{' and members up to and with the name
+// "Marks" and its colon, into ct; it returns the index after them.
+func djContestHead(b []byte, i int, invalid int64, ct *djContest) (int, bool) {
+	var ok bool
+	if len(b)-i < 6 || string(b[i:i+6]) != `{"Id":` {
+		return i, false
+	}
+	if ct.id, i, ok = djDigits(b, i+6); !ok || len(b)-i < 19 || string(b[i:i+16]) != `,"ManifestationI` || string(b[i+16:i+19]) != `d":` {
+		return i, false
+	}
+	if _, i, ok = djDigits(b, i+19); !ok || len(b)-i < 14 || string(b[i:i+14]) != `,"Undervotes":` {
+		return i, false
+	}
+	if ct.undervote, i, ok = djDigits(b, i+14); !ok || len(b)-i < 13 || string(b[i:i+13]) != `,"Overvotes":` {
+		return i, false
+	}
+	if ct.overvotes, i, ok = djDigits(b, i+13); !ok || len(b)-i < 24 || string(b[i:i+16]) != `,"OutstackCondit` || string(b[i+16:i+24]) != `ionIds":` {
+		return i, false
+	}
+	if ct.invalid, i, ok = djIntList(b, i+24, invalid); !ok || len(b)-i < 9 || string(b[i:i+9]) != `,"Marks":` {
+		return i, false
+	}
+	return i + 9, true
+}
+
+// djMarkFast reads a mark, its '{' to its '}', into m; it returns the
+// index after it.
+func djMarkFast(b []byte, i int, m *djMark) (int, bool) {
+	var cand, rank int64
+	var amb, vote, ok bool
+	if len(b)-i < 15 || string(b[i:i+15]) != `{"CandidateId":` {
+		return i, false
+	}
+	if cand, i, ok = djDigits(b, i+15); !ok || len(b)-i < 19 || string(b[i:i+16]) != `,"ManifestationI` || string(b[i+16:i+19]) != `d":` {
+		return i, false
+	}
+	if _, i, ok = djDigits(b, i+19); !ok || len(b)-i < 11 || string(b[i:i+11]) != `,"PartyId":` {
+		return i, false
+	}
+	if _, i, ok = djDigits(b, i+11); !ok || len(b)-i < 8 || string(b[i:i+8]) != `,"Rank":` {
+		return i, false
+	}
+	if rank, i, ok = djDigits(b, i+8); !ok || len(b)-i < 15 || string(b[i:i+15]) != `,"MarkDensity":` {
+		return i, false
+	}
+	if _, i, ok = djDigits(b, i+15); !ok || len(b)-i < 15 || string(b[i:i+15]) != `,"IsAmbiguous":` {
+		return i, false
+	}
+	if amb, i, ok = djBool(b, i+15); !ok || len(b)-i < 10 || string(b[i:i+10]) != `,"IsVote":` {
+		return i, false
+	}
+	if vote, i, ok = djBool(b, i+10); !ok || len(b)-i < 24 || string(b[i:i+16]) != `,"OutstackCondit` || string(b[i+16:i+24]) != `ionIds":` {
+		return i, false
+	}
+	if _, i, ok = djIntList(b, i+24, -1); !ok || i >= len(b) || b[i] != '}' {
+		return i, false
+	}
+	*m = djMark{cand: cand, rank: rank, isVote: vote, isAmbiguous: amb, hasCand: true}
+	return i + 1, true
 }
 
 // refill keeps buf[keep:], moved to the front, and reads more input; it
@@ -1202,7 +1418,9 @@ func (r *djReader) fastSessions(j *jscan, src io.Reader, yield func(Card, error)
 				return r.handBack(j, k, true, 0, elem)
 			}
 		}
-		r.lastKey = append(r.lastKey[:0], p.key...)
+		if r.lastKeyID = p.keyID; p.keyID == djkGeneric {
+			r.lastKey = append(r.lastKey[:0], p.key...) // buf may move
+		}
 		*nSessions++
 		r.where, r.sessIdx = "", k
 		k++
@@ -1279,7 +1497,11 @@ func (r *djReader) handBack(j *jscan, k int, atStart bool, pos int, elem func() 
 	*p = djFast{buf: p.buf[:0]}
 	j.d = d
 	if k > 0 { // jsontext reading sessions 0..k-1 would leave j.key so
-		j.key = append(j.key[:0], r.lastKey...)
+		if r.lastKeyID == djkGeneric {
+			j.key = append(j.key[:0], r.lastKey...)
+		} else {
+			j.key = append(j.key[:0], djKeyNames[r.lastKeyID]...)
+		}
 	}
 	return j.arrayRest(elem)
 }

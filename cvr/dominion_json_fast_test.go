@@ -224,9 +224,25 @@ func djExports(t *testing.T) []djExport {
 		}
 	}
 	xs = append(xs, x)
-	fx := djExport{name: "fixtures", manifests: djFiles(), cvrs: map[string][]byte{"CvrExport_0.json": []byte(djOld), "CvrExport_1.json": []byte(djNew)}, order: []string{"CvrExport_0.json", "CvrExport_1.json"}}
+	fx := djExport{name: "fixtures", manifests: djFiles(), cvrs: map[string][]byte{"CvrExport_0.json": []byte(djOld), "CvrExport_1.json": []byte(djNew), "CvrExport_2.json": []byte(djCompact)},
+		order: []string{"CvrExport_0.json", "CvrExport_1.json", "CvrExport_2.json"}}
 	return append(xs, fx)
 }
+
+// djCompact is written as Dominion writes, compact and in its member
+// order, for the compact lanes (with djFiles' manifests): an
+// InvalidContest (17), a ranked contest, a vote-for-2 contest, an
+// overvote and an ambiguous mark.
+const djCompact = `{"Version":"5.17.18.1","ElectionId":"Compact","Sessions":[` +
+	`{"TabulatorId":7,"BatchId":5,"RecordId":1,"CountingGroupId":2,"ImageMask":"D:\\NAS\\Tabulator00007\\Batch005\\Images\\00007_00005_000001*.*","SessionType":"ScannedVote","VotingSessionIdentifier":"","UniqueVotingIdentifier":"","Original":{"PrecinctPortionId":1,"BallotTypeId":2,"IsCurrent":true,"Cards":[{"Id":1,"KeyInId":1,"PaperIndex":0,"Contests":[` +
+	`{"Id":1,"ManifestationId":11,"Undervotes":0,"Overvotes":0,"OutstackConditionIds":[],"Marks":[{"CandidateId":11,"ManifestationId":111,"PartyId":0,"Rank":2,"MarkDensity":100,"IsAmbiguous":false,"IsVote":true,"OutstackConditionIds":[]},{"CandidateId":10,"ManifestationId":110,"PartyId":0,"Rank":1,"MarkDensity":97,"IsAmbiguous":false,"IsVote":true,"OutstackConditionIds":[]}]},` +
+	`{"Id":2,"ManifestationId":12,"Undervotes":0,"Overvotes":0,"OutstackConditionIds":[17],"Marks":[{"CandidateId":20,"ManifestationId":120,"PartyId":3,"Rank":1,"MarkDensity":100,"IsAmbiguous":false,"IsVote":false,"OutstackConditionIds":[17]}]},` +
+	`{"Id":3,"ManifestationId":13,"Undervotes":1,"Overvotes":0,"OutstackConditionIds":[4],"Marks":[{"CandidateId":30,"ManifestationId":130,"PartyId":0,"Rank":1,"MarkDensity":0,"IsAmbiguous":true,"IsVote":true,"OutstackConditionIds":[0,1]}]}` +
+	`],"OutstackConditionIds":[]}]}},` +
+	`{"TabulatorId":7,"BatchId":5,"RecordId":2,"CountingGroupId":1,"ImageMask":"D:\\NAS\\Tabulator00007\\Batch005\\Images\\00007_00005_000002*.*","SessionType":"ScannedVote","VotingSessionIdentifier":"","UniqueVotingIdentifier":"","Original":{"PrecinctPortionId":1,"BallotTypeId":2,"IsCurrent":true,"Cards":[{"Id":1,"KeyInId":1,"PaperIndex":0,"Contests":[` +
+	`{"Id":3,"ManifestationId":13,"Undervotes":0,"Overvotes":1,"OutstackConditionIds":[5],"Marks":[{"CandidateId":30,"ManifestationId":130,"PartyId":0,"Rank":1,"MarkDensity":88,"IsAmbiguous":false,"IsVote":false,"OutstackConditionIds":[5]},{"CandidateId":31,"ManifestationId":131,"PartyId":0,"Rank":1,"MarkDensity":90,"IsAmbiguous":false,"IsVote":false,"OutstackConditionIds":[5]},{"CandidateId":32,"ManifestationId":132,"PartyId":0,"Rank":1,"MarkDensity":91,"IsAmbiguous":false,"IsVote":false,"OutstackConditionIds":[5]}]},` +
+	`{"Id":2,"ManifestationId":12,"Undervotes":0,"Overvotes":0,"OutstackConditionIds":[],"Marks":[]}` +
+	`],"OutstackConditionIds":[]}]}}]}`
 
 type nopWriteCloser struct{ io.Writer }
 
@@ -312,6 +328,49 @@ var djEdits = [][2]string{
 	{`]}`, `]} `},
 	{`},{`, `},,{`},
 	{`},{`, `} {`},
+	// The compact lanes (djContestHead, djMarkFast) leave anything but
+	// plain digits, the two literals and Dominion's order to the ordered
+	// code, from the object where they stop.
+	{`"BatchId":`, `"BatchId":0`},
+	{`"TabulatorId":`, `"TabulatorId":12345678901234567890`},
+	{`"RecordId":`, `"RecordId":-`},
+	{`"CountingGroupId":`, `"CountingGroupId":-`},
+	{`"CountingGroupId":`, `"CountingGroupId":1.`},
+	{`"ImageMask":`, `"ImageMask": `},
+	{`,"BatchId"`, ` ,"BatchId"`},
+	{`"Rank":1`, `"Rank":01`},
+	{`"Rank":1`, `"Rank":0`},
+	{`"Rank":1`, `"Rank":123456789012345678`},
+	{`"Rank":1`, `"Rank":1234567890123456789`},
+	{`"Rank":1`, `"Rank": 1`},
+	{`"CandidateId":`, `"CandidateId":0`},
+	{`"CandidateId":`, `"CandidateId":-`},
+	{`"ManifestationId":`, `"ManifestationId":-`},
+	{`"ManifestationId":`, `"ManifestationId":1.5,"Q":`},
+	{`"PartyId":`, `"Party":`},
+	{`"PartyId":`, `"WriteinIndex":0,"PartyId":`},
+	{`"MarkDensity":`, `"MarkDensity":0,"WriteinDensity":`},
+	{`"IsVote":true`, `"IsVote":truee`},
+	{`"IsVote":true,`, `"IsVote":true ,`},
+	{`"IsAmbiguous":false`, `"IsAmbiguous":fals`},
+	{`"IsAmbiguous":false`, `"IsAmbiguous":falsy`},
+	{`"IsAmbiguous":false`, `"IsAmbiguous":true`},
+	{`"Overvotes":0`, `"Overvotes":00`},
+	{`"Undervotes":0`, `"Undervotes":12345678901234567890`},
+	{`"OutstackConditionIds":[]`, `"OutstackConditionIds":[7]`},
+	{`"OutstackConditionIds":[]`, `"OutstackConditionIds":[1,7,9]`},
+	{`"OutstackConditionIds":[]`, `"OutstackConditionIds":[01]`},
+	{`"OutstackConditionIds":[]`, `"OutstackConditionIds":[ 7 ]`},
+	{`"OutstackConditionIds":[]`, `"OutstackConditionIds":[7,]`},
+	{`"OutstackConditionIds":[]`, `"OutstackConditionIds":["7"]`},
+	{`"OutstackConditionIds":[]}`, `"OutstackConditionIds":[]},`},
+	{`"OutstackConditionIds":[]}`, `"OutstackConditionIds":[],"Q":1}`},
+	{`"Marks":[{`, `"Marks":[ {`},
+	{`},{"CandidateId"`, `}, {"CandidateId"`},
+	{`},{"CandidateId"`, `},{"Q":0,"CandidateId"`},
+	{`}]},{"Id"`, `} ]},{"Id"`},
+	{`}]},{"Id"`, `}],"Q":[]},{"Id"`},
+	{`,"ManifestationId"`, `,"Manifestationid"`},
 	{`:`, ` : `},
 	{`,`, "\n,\t"},
 	{`"`, `\u0022`},
@@ -385,6 +444,7 @@ func TestDominionJSONFastEqualCorrupt(t *testing.T) {
 func FuzzDominionJSONFast(f *testing.F) {
 	f.Add([]byte(djOld), uint8(0))
 	f.Add([]byte(djNew), uint8(3))
+	f.Add([]byte(djCompact), uint8(2))
 	// Pretty-printed, as San Francisco's export is.
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, []byte(djNew), "", "  "); err == nil {
