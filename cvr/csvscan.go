@@ -67,72 +67,80 @@ func (s *csvScan) readLine() error {
 	}
 }
 
-// Read returns the fields of the next record, or io.EOF.
+// Read returns the fields of the next record, or io.EOF. It works on
+// local copies of the buffer and the field list (stored back before any
+// return and before reading a continuation line), which the compiler keeps
+// in registers: appending to s.fields directly would make every field wait
+// for the previous field's length to go through memory.
 func (s *csvScan) Read() ([][]byte, error) {
 	s.buf = s.buf[:0]
-	s.fields = s.fields[:0]
 	s.start = s.line
 	if err := s.readLine(); err != nil {
+		s.fields = s.fields[:0]
 		return nil, err
 	}
+	buf, fields := s.buf, s.fields[:0]
 	i := 0
 	for {
 		// At the start of a field.
-		if i < len(s.buf) && s.buf[i] == '"' {
+		if i < len(buf) && buf[i] == '"' {
 			// Quoted: unescape in place; the field shrinks, never grows.
 			w, j := i, i+1
 			for {
-				k := bytes.IndexByte(s.buf[j:], '"')
+				k := bytes.IndexByte(buf[j:], '"')
 				if k < 0 {
 					// The field goes on past this line.
-					w += copy(s.buf[w:], s.buf[j:])
-					s.buf = s.buf[:w]
+					w += copy(buf[w:], buf[j:])
+					s.buf = buf[:w]
 					j = w
 					if err := s.readLine(); err != nil {
+						s.fields = fields
 						if err == io.EOF {
 							return nil, errCSVQuote
 						}
 						return nil, err
 					}
+					buf = s.buf
 					continue
 				}
-				w += copy(s.buf[w:], s.buf[j:j+k])
+				w += copy(buf[w:], buf[j:j+k])
 				j += k + 1
 				switch {
-				case j < len(s.buf) && s.buf[j] == '"':
-					s.buf[w] = '"'
+				case j < len(buf) && buf[j] == '"':
+					buf[w] = '"'
 					w++
 					j++
 					continue
-				case j == len(s.buf), s.buf[j] == ',', s.buf[j] == '\n':
+				case j == len(buf), buf[j] == ',', buf[j] == '\n':
 				default:
-					s.buf[w] = '"' // lazy: a stray quote is a character
+					buf[w] = '"' // lazy: a stray quote is a character
 					w++
 					continue
 				}
 				break
 			}
-			s.fields = append(s.fields, s.buf[i:w])
+			fields = append(fields, buf[i:w])
 			i = j
 		} else {
 			// Vote cells are one character: a plain loop beats a call to
 			// bytes.IndexByte per field.
-			buf := s.buf
 			k := i
 			for k < len(buf) && buf[k] != ',' && buf[k] != '\n' {
 				k++
 			}
-			s.fields = append(s.fields, buf[i:k])
+			fields = append(fields, buf[i:k])
 			if k == len(buf) || buf[k] == '\n' {
-				return s.fields, nil
+				s.buf, s.fields = buf, fields
+				return fields, nil
 			}
 			i = k
 		}
 		// After a field: a comma starts another; anything else ends the record.
-		if i < len(s.buf) && s.buf[i] == ',' {
+		if i < len(buf) && buf[i] == ',' {
 			i++
 			continue
 		}
-		return s.fields, nil
+		s.buf, s.fields = buf, fields
+		return fields, nil
 	}
 }
