@@ -87,8 +87,10 @@ type betState struct {
 	kind           int
 	lam            float64 // constant bet, or AGRAPA's first bet
 	c0, cmax, grow float64
-	w              welford
-	prevRaw        float64 // raw_{j-1}
+	// aGRAPA's running statistics of the draws so far (see update).
+	mean, m2 float64
+	rk       float64 // 1/k for the next draw's count k = N()+1 (see bettingStream.frame)
+	prevRaw  float64 // raw_{j-1}
 	constantC      bool    // grow = 0 or C0 = CMax: c_j is C0
 	cgap           float64 // CMax − C0
 }
@@ -195,15 +197,30 @@ func clipBet(c, m, lam float64) float64 {
 	return max(0, min(c/m, lam))
 }
 
-// update records draw x whose null mean was m.
-func (b *betState) update(x, m float64) {
+// update records draw x whose null mean was m; sum is the total of the
+// draws, x included, and b.rk is 1/k for their number k.
+//
+// aGRAPA's running mean and population variance (SHANGRLA's
+// welford_mean_var) are computed here as μ̂_k = S_k·(1/k), from the running
+// sum, and σ̂²_k = m2_k·(1/k) with Welford's m2_k = m2_{k−1} + (x −
+// μ̂_{k−1})(x − μ̂_k). This departs from SHANGRLA's operation order, whose
+// mean μ̂_k = μ̂_{k−1} + (x − μ̂_{k−1})/k makes each draw wait for a
+// division on the previous draw's mean: here nothing waits on a division
+// from one draw to the next. The mean from the sum is the more accurate
+// (for 0, 1/2, 1 data S_k is exact and μ̂_k is within 1.5 ulp), while
+// Welford's recursion drifts by about an ulp per draw; over 10^6 draws
+// the two means differ by some 10^-14, and raw_j, which divides by
+// σ̂² and is multiplied by x − m at each draw, carries that into M (see
+// TestLongSamples for the measured bound).
+func (b *betState) update(x, m, sum float64) {
 	if b.kind == betConst {
 		return
 	}
-	b.w.add(x)
-	mu := b.w.mean
-	raw := (mu - m) / (b.w.popVar() + (m-mu)*(m-mu))
-	b.prevRaw = raw
+	old := b.mean
+	mu := sum * b.rk
+	m2 := b.m2 + (x-old)*(x-mu)
+	b.mean, b.m2 = mu, m2
+	b.prevRaw = (mu - m) / (m2*b.rk + (m-mu)*(m-mu))
 }
 
 // Name implements Test.
@@ -237,12 +254,20 @@ func (b Betting) start(x []float64) (*bettingStream, error) {
 	if bet == nil {
 		bet = FixedBet{}
 	}
-	if x != nil {
+	// The whole sample x is checked before the bet (kelly_optimal bets on
+	// the sample itself when it has no population). The check is a scan
+	// with the stream's inlined guard; checkObs gives the error.
+	checkAll := func() error {
+		g := newGuard(p)
 		for i, v := range x {
-			if err := checkObs("betting_mart", v, p.U, i, p.N); err != nil {
-				return nil, err
+			if !g.ok(v, i) {
+				return checkObs("betting_mart", v, p.U, i, p.N)
 			}
 		}
+		return nil
+	}
+	if err := checkAll(); err != nil {
+		return nil, err
 	}
 	st, err := bet.start(p, x)
 	if err != nil {
@@ -273,8 +298,34 @@ type bettingStream struct {
 // so far, with the same operations as at the draw itself.
 func (s *bettingStream) prepare() {
 	n := s.tail.n
-	m := nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
+	m, rk := s.frame(s.sum, n)
+	s.bet.rk = rk
 	s.setNext(m, s.bet.next(n, m))
+}
+
+// frame returns the null mean m_j of draw j = n+1 after n draws whose
+// total is sum and, for aGRAPA, rk = 1/j, the reciprocal of Welford's count
+// once draw j is taken (see update); rk is 0 for a constant bet.
+//
+// For a constant bet m_j is SHANGRLA's sjm to the bit. For aGRAPA with N
+// finite, one division gives both: r = 1/((N−n)·j), m_j = (N·T − S_j)·(r·j)
+// and rk = r·(N−n) (each within 2.5 ulp of the quotient; SHANGRLA divides
+// by N−j+1).
+func (s *bettingStream) frame(sum float64, n int) (m, rk float64) {
+	if s.bet.kind == betConst {
+		return nullMean(s.pop.N, s.nt, s.pop.T, sum, n), 0
+	}
+	return s.agrapaFrame(sum, n)
+}
+
+func (s *bettingStream) agrapaFrame(sum float64, n int) (m, rk float64) {
+	k := float64(n + 1)
+	if s.pop.N == 0 {
+		return s.pop.T, 1 / k
+	}
+	d := float64(s.pop.N - n)
+	r := 1 / (d * k)
+	return (s.nt - sum) * (r * k), r * d
 }
 
 func (s *bettingStream) setNext(m, lam float64) {
@@ -286,8 +337,8 @@ func (s *bettingStream) setNext(m, lam float64) {
 
 // Add takes the next observation. Its fast path is the general path (add)
 // for the usual case, a valid x, m clear of 0 and u, and a product whose
-// fraction stays in range with a value above 1e-14 (kept by guard.post),
-// with the same operations; any other case goes to add before anything is
+// fraction stays in range with a value that is not NaN, with the same
+// operations; any other case goes to add before anything is
 // changed.
 func (s *bettingStream) Add(x float64) error {
 	n := s.tail.n
@@ -297,24 +348,26 @@ func (s *bettingStream) Add(x float64) error {
 	m, lam := s.m, s.lam
 	sum := s.sum + x
 	// First what waits least and takes longest: the next draw's null mean
-	// (prepare's), and for aGRAPA Welford's update (on which each draw
-	// waits for the previous one) and raw_j (update's), into locals.
-	m1 := nullMean(s.pop.N, s.nt, s.pop.T, sum, n+1)
+	// (prepare's), and for aGRAPA the running statistics and raw_j
+	// (update's), into locals.
 	b := &s.bet
 	agrapa := b.kind != betConst
-	var mu, m2, raw float64
-	if agrapa {
-		k := float64(n + 1) // Welford's count is the number of draws
-		old := b.w.mean
-		mu = old + (x-old)/k
-		m2 = b.w.m2 + (x-old)*(x-mu)
-		raw = (mu - m) / (m2/k + (m-mu)*(m-mu))
+	var m1, rk1, mu, m2, raw float64
+	if !agrapa {
+		m1 = nullMean(s.pop.N, s.nt, s.pop.T, sum, n+1)
+	} else {
+		m1, rk1 = s.agrapaFrame(sum, n+1)
+		old := b.mean
+		mu = sum * b.rk
+		m2 = b.m2 + (x-old)*(x-mu)
+		raw = (mu - m) / (m2*b.rk + (m-mu)*(m-mu))
 	}
 	f := s.prod.f * (1 + lam*(x-m))
 	v := f * s.prod.scale // scaled.value, with slow false
-	if !((math.Float64bits(f)>>52&0x7ff)-(1023-300) <= 600 && v > 1e-14) {
+	if !((math.Float64bits(f)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
 		return s.add(x)
 	}
+	v = postClear(v) // guard.post, m being clear of 0 and u
 	s.prod.f = f
 	s.tail.n = n + 1
 	s.tail.lastM = v
@@ -326,7 +379,7 @@ func (s *bettingStream) Add(x float64) error {
 		s.setNext(m1, b.lam)
 		return nil
 	}
-	b.w.k, b.w.mean, b.w.m2, b.prevRaw = n+1, mu, m2, raw
+	b.mean, b.m2, b.prevRaw, b.rk = mu, m2, raw, rk1
 	if b.constantC {
 		s.setNext(m1, clipBet(b.c0, m1, raw))
 	} else {
@@ -344,7 +397,7 @@ func (s *bettingStream) add(x float64) error {
 	s.prod.mul(1 + lam*(x-m))
 	s.tail.record(s.g.post(s.prod.value(), m, s.pop.U))
 	s.sum += x
-	s.bet.update(x, m)
+	s.bet.update(x, m, s.sum)
 	s.prepare()
 	return nil
 }
