@@ -88,11 +88,11 @@ type betState struct {
 	lam            float64 // constant bet, or AGRAPA's first bet
 	c0, cmax, grow float64
 	// aGRAPA's running statistics of the draws so far (see update).
-	mean, m2 float64
-	rk       float64 // 1/k for the next draw's count k = N()+1 (see bettingStream.frame)
-	prevRaw  float64 // raw_{j-1}
-	constantC      bool    // grow = 0 or C0 = CMax: c_j is C0
-	cgap           float64 // CMax − C0
+	mean, m2  float64
+	rk        float64 // 1/k for the next draw's count k = N()+1 (see bettingStream.frame)
+	prevRaw   float64 // raw_{j-1}
+	constantC bool    // grow = 0 or C0 = CMax: c_j is C0
+	cgap      float64 // CMax − C0
 }
 
 func (b FixedBet) start(p Population, _ []float64) (betState, error) {
