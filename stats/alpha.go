@@ -255,7 +255,7 @@ func (a Alpha) start() (*alphaStream, error) {
 		return nil, err
 	}
 	s := &alphaStream{pop: p, g: newGuard(p), nt: float64(p.N) * p.T, est: e, prod: one(), tail: newTail()}
-	s.k1, s.k2, s.qlo = 1/(p.U*p.T), 1/(p.U*(p.U-p.T)), 1e-3*p.U
+	s.qlo = 1e-3 * p.U
 	// With replacement and a constant eta, the term depends on x alone.
 	s.pure = p.N == 0 && e.kind != estShrink
 	s.memo.reset()
@@ -281,15 +281,13 @@ type alphaStream struct {
 	// the next observation. Where coef is set, the term is x·ca + (U−x)·cb
 	// (see coefs); otherwise it is alphaTerm(x, eta, m, U), with m and eta
 	// as SHANGRLA computes them.
-	m, eta, ca, cb float64
-	coef           bool
+	m, eta, ca, cb, e1, e2 float64
+	coef                   bool
 	// fast: the next draw may take Add's fast path (see Add).
 	fast bool
 	// shrinkVar: shrink_trunc with f > 0 keeps a running variance.
 	shrinkVar bool
-	// k1 = 1/(U·T) and k2 = 1/(U(U−T)): coefs with N infinite.
-	k1, k2 float64
-	qlo    float64 // 10^-3·U: coefs applies where U − m_j > qlo
+	qlo       float64 // 10^-3·U: coefs applies where U − m_j > qlo
 }
 
 // mLo is the least m_j, with a margin for its rounding, for which coefs
@@ -306,8 +304,9 @@ func alphaTerm(x, eta, m, u float64) float64 {
 	return t
 }
 
-// coefs returns ca and cb such that the ALPHA term of draw j = n+1 (after n
-// draws whose total is sum) is x·ca + (U−x)·cb, and ok, where m_j lies in
+// coefs returns ca, cb, e1 and e2 such that the ALPHA term of draw j = n+1
+// (after n draws whose total is sum) is (x·e1)·ca + ((U−x)·e2)·cb, and ok,
+// where m_j lies in
 // (10^-14, U(1 − 10^-3)) (so post's tests on m_j pass) and eta_j is known
 // without m_j itself. Otherwise (ok false) the caller computes m_j and
 // eta_j as SHANGRLA does and uses alphaTerm.
@@ -321,50 +320,49 @@ func alphaTerm(x, eta, m, u float64) float64 {
 //
 //	x·eta_j/m_j + (U−x)(U−eta_j)/(U−m_j) = [x·A·Q + (U−x)·B·P] / (P·Q),
 //
-// so with z = 1/(P·Q·U), ca = A·(Q·z) and cb = B·(P·z). With N infinite,
-// m_j = T and ca = eta_j·k1, cb = (U−eta_j)·k2 with k1 = 1/(U·T), k2 =
-// 1/(U(U−T)). Each coefficient is within a few ulps of the exact ratio (as
-// SHANGRLA's term is); the region excludes m_j near U, where SHANGRLA's
-// U − m_j loses the digits of the rounded m_j and the two would differ by
-// more than 10^-13 relative. Over 10^6 draws the history stays within the
-// bound that TestLongSamples measures.
+// so with z = 1/(P·Q·U), ca = A·(Q·z) and cb = B·(P·z) (e1 = e2 = 1). Where
+// eta_j is a number in its own right (optimal_comparison's constant,
+// shrink_trunc's estimate), e1 = eta_j, e2 = U − eta_j, and with z =
+// D/(P·Q·U), ca = Q·z and cb = P·z: the products x·eta_j and
+// (U−x)(U−eta_j) are then rounded as SHANGRLA rounds them. (For a constant
+// eta and the few distinct values of x of comparison data, those roundings
+// are the same at every draw; leaving them out would add up to 10^-11 over
+// 10^6 draws.) Each coefficient is
+// within a few ulps of the exact ratio (as SHANGRLA's term is), and the
+// roundings vary from draw to draw; the region excludes m_j near U, where
+// SHANGRLA's U − m_j loses the digits of the rounded m_j and the two would
+// differ by more than 10^-13 relative. Over 10^6 draws the history stays
+// within 10^-12 relative of SHANGRLA's order (TestLongSamples). With N
+// infinite (shrink_trunc; the other estimators are pure), coefs does not
+// apply: SHANGRLA's order is kept.
 //
 // For shrink_trunc with F = 0, eta_j is weighted_j where estState.next
 // would return it; the test of weighted_j against m_j(1+ε) + tolB is made
 // here as (P + tolB·D)(1 + 10^-12) ≤ weighted_j·D, which implies it despite
 // the roundings, and where it fails coefs computes m_j and calls next.
-func (s *alphaStream) coefs(n int, sum float64) (ca, cb float64, ok bool) {
+func (s *alphaStream) coefs(n int, sum float64) (ca, cb, e1, e2 float64, ok bool) {
 	u, e := s.pop.U, &s.est
 	N := s.pop.N
 	if N == 0 {
-		// Not pure: shrink_trunc with replacement, m_j = T.
-		t := s.pop.T
-		if !(t > mLo && u-t > s.qlo) {
-			return 0, 0, false
-		}
-		var w float64
-		if e.f == 0 {
-			w = (e.deta + sum) / (e.d + float64(n))
-			if !(w > 0 && w >= t*(1+eps)+e.tolB && w <= e.umax-e.tolB) {
-				w = e.next(N, n, sum, t, u)
-			}
-		} else {
-			w = e.next(N, n, sum, t, u)
-		}
-		return w * s.k1, (u - w) * s.k2, true
+		// shrink_trunc with replacement: SHANGRLA's order (its m_j = T
+		// is a constant, and a constant reciprocal's rounding would be
+		// the same in every term and add up over the draws).
+		return 0, 0, 0, 0, false
 	}
 	D := float64(N - n)
 	P := s.nt - sum
 	Q := u*D - P
 	if !(P > mLo*D && Q > s.qlo*D) {
-		return 0, 0, false
+		return 0, 0, 0, 0, false
 	}
 	switch e.kind {
 	case estFixed:
 		A := e.neta - sum
 		ca, cb = coefsOf(A, u*D-A, P, Q, u)
+		return ca, cb, 1, 1, true
 	case estConst:
-		ca, cb = coefsOf(e.eta*D, (u-e.eta)*D, P, Q, u)
+		ca, cb = recipsOf(D, P, Q, u)
+		return ca, cb, e.eta, u - e.eta, true
 	default:
 		var w float64
 		if e.f == 0 {
@@ -375,15 +373,23 @@ func (s *alphaStream) coefs(n int, sum float64) (ca, cb float64, ok bool) {
 		} else {
 			w = e.next(N, n, sum, P/D, u)
 		}
-		ca, cb = coefsOf(w*D, (u-w)*D, P, Q, u)
+		ca, cb = recipsOf(D, P, Q, u)
+		return ca, cb, w, u - w, true
 	}
-	return ca, cb, true
 }
 
-// coefsOf is coefs' last step: ca = A·(Q·z) and cb = B·(P·z), z = 1/(P·Q·U).
+// coefsOf is coefs' last step for fixed_alternative_mean: ca = A·(Q·z) and
+// cb = B·(P·z), z = 1/(P·Q·U).
 func coefsOf(A, B, P, Q, u float64) (ca, cb float64) {
 	z := 1 / (P * Q * u)
 	return A * (Q * z), B * (P * z)
+}
+
+// recipsOf is coefs' last step for an eta_j known as a number: Q·z and P·z
+// with z = D/(P·Q·U), that is 1/(m_j·U) and 1/((U − m_j)·U).
+func recipsOf(D, P, Q, u float64) (qz, pz float64) {
+	z := D / (P * Q * u)
+	return Q * z, P * z
 }
 
 // prepare computes the next draw's term coefficients (or m and eta) and
@@ -397,8 +403,8 @@ func (s *alphaStream) prepare() {
 		return
 	}
 	n := s.tail.n
-	ca, cb, ok := s.coefs(n, s.sum)
-	s.ca, s.cb, s.coef = ca, cb, ok
+	ca, cb, e1, e2, ok := s.coefs(n, s.sum)
+	s.ca, s.cb, s.e1, s.e2, s.coef = ca, cb, e1, e2, ok
 	if !ok {
 		N, u := s.pop.N, s.pop.U
 		m := nullMean(N, s.nt, s.pop.T, s.sum, n)
@@ -414,14 +420,15 @@ func (s *alphaStream) prepare() {
 		s.m, s.eta = m, eta
 	}
 	// prod.slow changes only in the general path, which calls prepare
-	// afterwards.
-	s.fast = ok && !s.prod.slow && !s.shrinkVar
+	// afterwards. Without coefs, the fast path takes m clear of 0 and U
+	// (guard.post's test).
+	s.fast = (ok || s.m > 1e-14 && s.m < s.g.mhi) && !s.prod.slow && !s.shrinkVar
 }
 
 // Add takes the next observation. The fast path is the general path (add)
-// for the usual case: a valid x, a term already in memo when pure (or
-// coefs' form of the term otherwise, m_j then being clear of 0 and U), and
-// a product whose new fraction stays in range and is not NaN. It computes
+// for the usual case: a valid x, a null mean m_j clear of 0 and U (coefs'
+// region, or guard.post's), a term already in memo when pure, and a
+// product whose new fraction stays in range and is not NaN. It computes
 // the very same operations; any other case goes to add before anything is
 // changed.
 func (s *alphaStream) Add(x float64) error {
@@ -431,7 +438,7 @@ func (s *alphaStream) Add(x float64) error {
 	}
 	u := s.pop.U
 	sum := s.sum + x
-	var term, ca1, cb1 float64
+	var term, ca1, cb1, e11, e21 float64
 	ok1 := false
 	if s.pure {
 		b := math.Float64bits(x)
@@ -455,22 +462,26 @@ func (s *alphaStream) Add(x float64) error {
 				case estFixed:
 					A := e.neta - sum
 					ca1, cb1 = coefsOf(A, u*D-A, P, Q, u)
-					ok1 = true
+					e11, e21, ok1 = 1, 1, true
 				case estConst:
-					ca1, cb1 = coefsOf(e.eta*D, (u-e.eta)*D, P, Q, u)
-					ok1 = true
+					ca1, cb1 = recipsOf(D, P, Q, u)
+					e11, e21, ok1 = e.eta, u-e.eta, true
 				default:
 					if e.f == 0 {
 						w := (e.deta + sum) / (e.d + float64(n+1))
 						if w > 0 && (P+e.tolB*D)*(1+1e-12) <= w*D && w <= e.umax-e.tolB {
-							ca1, cb1 = coefsOf(w*D, (u-w)*D, P, Q, u)
-							ok1 = true
+							ca1, cb1 = recipsOf(D, P, Q, u)
+							e11, e21, ok1 = w, u-w, true
 						}
 					}
 				}
 			}
 		}
-		term = x*s.ca + (u-x)*s.cb
+		if s.coef {
+			term = x*s.e1*s.ca + (u-x)*s.e2*s.cb
+		} else {
+			term = alphaTerm(x, s.eta, s.m, u)
+		}
 	}
 	f := s.prod.f * term
 	v := f * s.prod.scale // scaled.value, with slow false
@@ -489,7 +500,7 @@ func (s *alphaStream) Add(x float64) error {
 		return nil
 	}
 	if ok1 {
-		s.ca, s.cb = ca1, cb1 // coef and fast stay set
+		s.ca, s.cb, s.e1, s.e2 = ca1, cb1, e11, e21 // coef and fast stay set
 		return nil
 	}
 	s.prepare()
@@ -514,7 +525,7 @@ func (s *alphaStream) add(x float64) error {
 			s.memo.key[i], s.memo.val[i] = b, term
 		}
 	case s.coef:
-		term = x*s.ca + (u-x)*s.cb
+		term = x*s.e1*s.ca + (u-x)*s.e2*s.cb
 	default:
 		m = s.m
 		term = alphaTerm(x, s.eta, m, u)

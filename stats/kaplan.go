@@ -47,6 +47,11 @@ type KaplanWald struct {
 //
 // p = min(1, 1/max_j M_j) (1/M_n if FinalOnly), history min(1, 1/M_j). N must
 // be finite (SHANGRLA crashes on an infinite N).
+//
+// Where m_j > 10^-14, the term is computed as (x_i + G)·(D/P), with D = N −
+// j + 1 and P = N(T+G) − Σ_{i<j}(x_i+G), one division instead of
+// SHANGRLA's two ((x_i+G)/(P/D)); each term is within 1.5 ulp of
+// SHANGRLA's, and TestLongSamples measures the history over 10^6 draws.
 type KaplanKolmogorov struct {
 	Population
 	// G ≥ 0 is added to the observations and the null mean; default 0.
@@ -265,11 +270,18 @@ func (s *kkStream) Add(x float64) error {
 		return checkObs("kaplan_kolmogorov", x, s.pop.U, s.tail.n, s.pop.N)
 	}
 	xg := x + s.g
-	m := nullMean(s.pop.N, s.ntg, s.tg, s.sum, s.tail.n)
-	s.prod.mul(xg / m)
-	v := s.prod.value()
-	if m < 0 {
-		v = math.Inf(1)
+	var v float64
+	if D, P := float64(s.pop.N-s.tail.n), s.ntg-s.sum; P > mLo*D {
+		// m_j = P/D > 10^-14: the term xg·(D/P), one division.
+		s.prod.mul(xg * (D / P))
+		v = s.prod.value()
+	} else {
+		m := nullMean(s.pop.N, s.ntg, s.tg, s.sum, s.tail.n)
+		s.prod.mul(xg / m)
+		v = s.prod.value()
+		if m < 0 {
+			v = math.Inf(1)
+		}
 	}
 	s.tail.record(v)
 	s.sum += xg

@@ -22,6 +22,11 @@ import (
 //
 // Unlike SHANGRLA at commit 9d5db92, which applies a second running product
 // to M and does not clip p to 1, this is Wald's test: one product, p ≤ 1.
+//
+// With N finite and m_j in (10^-14, U(1 − 10^-3)), the term is computed with
+// one division instead of SHANGRLA's four (see [Alpha]): each term is within
+// a few ulps of SHANGRLA's, and TestLongSamples measures the history over
+// 10^6 draws against SHANGRLA's operation order.
 type WaldSPRT struct {
 	Population
 	// Eta is the alternative mean, in (T, U]; 0 selects U(1 − 2^-52).
@@ -98,6 +103,16 @@ func (s *waldStream) Add(x float64) error {
 		} else {
 			term = waldTerm(x, s.eta, m, u)
 			s.memo.key[i], s.memo.val[i] = b, term
+		}
+	} else if D, P := float64(s.pop.N-n), s.nt-s.sum; P > mLo*D && u*D-P > 1e-3*u*D {
+		// m_j = P/D in (1e-14, U(1 − 1e-3)): the term with one
+		// division, as Alpha's (see alphaStream.coefs). m_j > 0, so
+		// M_j is not made +Inf below.
+		A := s.neta - s.sum
+		ca, cb := coefsOf(A, u*D-A, P, u*D-P, u)
+		term = x*ca + (u-x)*cb
+		if term < 0 {
+			term = 0
 		}
 	} else {
 		m = nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
