@@ -229,8 +229,13 @@ func (a Alpha) Risk(x []float64) (Result, error) {
 		return Result{}, err
 	}
 	h := make([]float64, len(x))
-	for i, v := range x {
-		if err := s.Add(v); err != nil {
+	for i := 0; i < len(x); i++ {
+		if s.fast && s.coef {
+			if i = s.run(x, h, i); i == len(x) {
+				break
+			}
+		}
+		if err := s.Add(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
@@ -505,6 +510,75 @@ func (s *alphaStream) Add(x float64) error {
 	}
 	s.prepare()
 	return nil
+}
+
+// run is Add's fast path with coefs' form of the term (N finite) for the
+// whole-sample form: from x[i] on, while each draw would take that path and
+// the next draw's coefficients come from Add's inlined coefs, it computes
+// the same operations as Add, with the stream's state in local variables,
+// and sets h to the history entries. It returns the index of the first
+// draw it did not take (len(x) at the end), leaving the stream as Add
+// would have.
+func (s *alphaStream) run(x, h []float64, i int) int {
+	e := &s.est
+	kind, N := e.kind, s.pop.N
+	if !(s.fast && s.coef && N > 0) || kind == estShrink && e.f != 0 {
+		return i
+	}
+	u, nt, qlo, xmax, nmax := s.pop.U, s.nt, s.qlo, s.g.xmax, s.g.nmax
+	neta, eta, deta, d, tolB, umax := e.neta, e.eta, e.deta, e.d, e.tolB, e.umax
+	f, scale := s.prod.f, s.prod.scale
+	n, sum, mx, last := s.tail.n, s.sum, s.tail.max, s.tail.lastM
+	ca, cb, e1, e2 := s.ca, s.cb, s.e1, s.e2
+loop:
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax && n < nmax) {
+			break
+		}
+		sum1 := sum + xi
+		D := float64(N - n - 1)
+		P := nt - sum1
+		Q := u*D - P
+		if !(P > mLo*D && Q > qlo*D) {
+			break
+		}
+		var ca1, cb1, e11, e21 float64
+		switch kind {
+		case estFixed:
+			A := neta - sum1
+			ca1, cb1 = coefsOf(A, u*D-A, P, Q, u)
+			e11, e21 = 1, 1
+		case estConst:
+			ca1, cb1 = recipsOf(D, P, Q, u)
+			e11, e21 = eta, u-eta
+		default:
+			w := (deta + sum1) / (d + float64(n+1))
+			if !(w > 0 && (P+tolB*D)*(1+1e-12) <= w*D && w <= umax-tolB) {
+				break loop
+			}
+			ca1, cb1 = recipsOf(D, P, Q, u)
+			e11, e21 = w, u-w
+		}
+		term := xi*e1*ca + (u-xi)*e2*cb
+		f1 := f * term
+		v := f1 * scale // scaled.value, with slow false
+		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+			break
+		}
+		v = postClear(v)
+		f, n, sum, last = f1, n+1, sum1, v
+		if v > mx {
+			mx = v
+		}
+		ca, cb, e1, e2 = ca1, cb1, e11, e21
+		h[i] = hist(v)
+	}
+	s.prod.f = f
+	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
+	s.sum = sum
+	s.ca, s.cb, s.e1, s.e2 = ca, cb, e1, e2
+	return i
 }
 
 func (s *alphaStream) add(x float64) error {

@@ -235,8 +235,13 @@ func (b Betting) Risk(x []float64) (Result, error) {
 		return Result{}, err
 	}
 	h := make([]float64, len(x))
-	for i, v := range x {
-		if err := s.Add(v); err != nil {
+	for i := 0; i < len(x); i++ {
+		if s.fast {
+			if i = s.run(x, h, i); i == len(x) {
+				break
+			}
+		}
+		if err := s.Add(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
@@ -388,6 +393,69 @@ func (s *bettingStream) Add(x float64) error {
 		s.setNext(m1, b.next(n+1, m1))
 	}
 	return nil
+}
+
+// run is Add's fast path for the whole-sample form (a constant bet, or
+// aGRAPA with a constant c): from x[i] on, while each draw would take that
+// path, it computes the same operations as Add, with the stream's state in
+// local variables, and sets h to the history entries. It returns the index
+// of the first draw it did not take (len(x) at the end), leaving the
+// stream as Add would have.
+func (s *bettingStream) run(x, h []float64, i int) int {
+	b := &s.bet
+	agrapa := b.kind != betConst
+	if !s.fast || agrapa && !b.constantC {
+		return i
+	}
+	N, nt, t, xmax, nmax, mhi := s.pop.N, s.nt, s.pop.T, s.g.xmax, s.g.nmax, s.g.mhi
+	f, scale := s.prod.f, s.prod.scale
+	n, sum, mx, last := s.tail.n, s.sum, s.tail.max, s.tail.lastM
+	m, lam := s.m, s.lam
+	c0, lam0, mean, m2, rk, raw := b.c0, b.lam, b.mean, b.m2, b.rk, b.prevRaw
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax && n < nmax) {
+			break
+		}
+		sum1 := sum + xi
+		var m1, rk1, lam1, mu, m21, raw1 float64
+		if !agrapa {
+			m1 = nullMean(N, nt, t, sum1, n+1)
+			lam1 = lam0
+		} else {
+			m1, rk1 = s.agrapaFrame(sum1, n+1)
+			mu = mean + (xi-mean)*rk
+			m21 = m2 + (xi-mean)*(xi-mu)
+			raw1 = (mu - m) / (m21*rk + (m-mu)*(m-mu))
+			lam1 = clipBet(c0, m1, raw1)
+		}
+		f1 := f * (1 + lam*(xi-m))
+		v := f1 * scale // scaled.value, with slow false
+		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+			break
+		}
+		v = postClear(v)
+		f, n, sum, last = f1, n+1, sum1, v
+		if v > mx {
+			mx = v
+		}
+		if agrapa {
+			mean, m2, raw, rk = mu, m21, raw1, rk1
+		}
+		m, lam = m1, lam1
+		h[i] = hist(v)
+		if !(m > 1e-14 && m < mhi) {
+			// setNext's test: the next draw takes the general path.
+			i++
+			break
+		}
+	}
+	s.prod.f = f
+	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
+	s.sum = sum
+	b.mean, b.m2, b.rk, b.prevRaw = mean, m2, rk, raw
+	s.setNext(m, lam)
+	return i
 }
 
 func (s *bettingStream) add(x float64) error {

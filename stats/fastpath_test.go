@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -74,6 +75,67 @@ func checkSameStreams(t *testing.T, name string, x []float64, fast Stream, gener
 	}
 	if math.Float64bits(fast.Last()) != math.Float64bits(general.Last()) || fast.N() != general.N() {
 		t.Fatalf("%s: end: fast %v (%d), general %v (%d)", name, fast.Last(), fast.N(), general.Last(), general.N())
+	}
+}
+
+// checkWholeMatchesStream requires the whole-sample form (Risk, which has
+// its own loops) to give, bit for bit, the history and p of the stream.
+func checkWholeMatchesStream(t *testing.T, name string, test Test, x []float64) {
+	t.Helper()
+	whole, err := test.Risk(x)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	s, err := test.Start()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for i, v := range x {
+		if err := s.Add(v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := s.(stream).rawLast()
+		if i == len(x)-1 {
+			want = s.Last()
+		}
+		if math.Float64bits(whole.History[i]) != math.Float64bits(want) {
+			t.Fatalf("%s: history[%d] = %v, stream %v", name, i, whole.History[i], want)
+		}
+	}
+	if math.Float64bits(whole.P) != math.Float64bits(s.P()) {
+		t.Fatalf("%s: p = %v, stream %v", name, whole.P, s.P())
+	}
+}
+
+func TestWholeMatchesStream(t *testing.T) {
+	for _, u := range []float64{1, 2 / 1.99, 1.5} {
+		for _, x := range fastPathSamples(u) {
+			for _, N := range []int{0, len(x), len(x) + 3, 3 * len(x)} {
+				pop := Population{N: N, U: u}
+				tests := []Test{
+					Betting{Population: pop, Bet: FixedBet{Lam: 0.1}}, Betting{Population: pop, Bet: AGRAPA{}},
+					Betting{Population: pop, Bet: AGRAPA{Lam: 0.3, C0: 0.5, CMax: 0.9, Grow: 1}},
+					Betting{Population: pop, Bet: KellyOptimal{Pop: []float64{0, u, u, u / 2}}},
+					WaldSPRT{Population: pop, Eta: 0.52 * u}, WaldSPRT{Population: pop},
+					KaplanMarkov{Population: pop, G: 0.05}, KaplanWald{Population: pop, G: 0.05},
+				}
+				if N > 0 {
+					tests = append(tests, KaplanKolmogorov{Population: pop, G: 0.05}, KaplanKolmogorov{Population: pop})
+				}
+				for _, est := range []Estimator{
+					FixedAlternativeMean{Eta: 0.52 * u}, FixedAlternativeMean{Eta: 0.9 * u},
+					ShrinkTrunc{Eta: 0.55 * u}, ShrinkTrunc{}, ShrinkTrunc{F: 0.2, D: 10}, OptimalComparison{},
+				} {
+					if _, ok := est.(OptimalComparison); ok && u == 1 {
+						continue
+					}
+					tests = append(tests, Alpha{Population: pop, Estimator: est})
+				}
+				for _, test := range tests {
+					checkWholeMatchesStream(t, fmt.Sprintf("%s %+v", test.Name(), test), test, x)
+				}
+			}
+		}
 	}
 }
 

@@ -228,13 +228,55 @@ func (k KaplanKolmogorov) Risk(x []float64) (Result, error) {
 		return Result{}, err
 	}
 	h := make([]float64, len(x))
-	for i, v := range x {
-		if err := s.Add(v); err != nil {
+	for i := 0; i < len(x); i++ {
+		if i = s.run(x, h, i); i == len(x) {
+			break
+		}
+		if err := s.Add(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
 	}
 	return finish(s, h), nil
+}
+
+// run is Add for the whole-sample form where m_j > 10^-14 and the product
+// stays in range: from x[i] on, it computes the same operations as Add,
+// with the stream's state in local variables, and sets h to the history
+// entries. It returns the index of the first draw it did not take (len(x)
+// at the end), leaving the stream as Add would have.
+func (s *kkStream) run(x, h []float64, i int) int {
+	if s.prod.slow {
+		return i
+	}
+	N, g, ntg, xmax, nmax := s.pop.N, s.g, s.ntg, s.gd.xmax, s.gd.nmax
+	f, scale := s.prod.f, s.prod.scale
+	n, sum, mx, last := s.tail.n, s.sum, s.tail.max, s.tail.lastM
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax && n < nmax) {
+			break
+		}
+		xg := xi + g
+		D, P := float64(N-n), ntg-sum
+		if !(P > mLo*D) {
+			break
+		}
+		f1 := f * (xg * (D / P)) // scaled.mul, without its renormalisation
+		v := f1 * scale
+		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+			break
+		}
+		f, n, sum, last = f1, n+1, sum+xg, v
+		if v > mx {
+			mx = v
+		}
+		h[i] = hist(v)
+	}
+	s.prod.f = f
+	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
+	s.sum = sum
+	return i
 }
 
 // Start implements Test.

@@ -47,13 +47,63 @@ func (w WaldSPRT) Risk(x []float64) (Result, error) {
 
 func (s *waldStream) risk(x []float64) (Result, error) {
 	h := make([]float64, len(x))
-	for i, v := range x {
-		if err := s.Add(v); err != nil {
+	for i := 0; i < len(x); i++ {
+		if s.pop.N > 0 {
+			if i = s.run(x, h, i); i == len(x) {
+				break
+			}
+		}
+		if err := s.Add(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
 	}
 	return finish(s, h), nil
+}
+
+// run is Add for the whole-sample form where N is finite, m_j is in coefs'
+// region and the product stays in range: from x[i] on, it computes the same
+// operations as Add, with the stream's state in local variables, and sets h
+// to the history entries. It returns the index of the first draw it did
+// not take (len(x) at the end), leaving the stream as Add would have.
+func (s *waldStream) run(x, h []float64, i int) int {
+	N := s.pop.N
+	if N == 0 || s.prod.slow {
+		return i
+	}
+	u, nt, neta, xmax, nmax := s.pop.U, s.nt, s.neta, s.g.xmax, s.g.nmax
+	f, scale := s.prod.f, s.prod.scale
+	n, sum, mx, last := s.tail.n, s.sum, s.tail.max, s.tail.lastM
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax && n < nmax) {
+			break
+		}
+		D, P := float64(N-n), nt-sum
+		if !(P > mLo*D && u*D-P > 1e-3*u*D) {
+			break
+		}
+		A := neta - sum
+		ca, cb := coefsOf(A, u*D-A, P, u*D-P, u)
+		term := xi*ca + (u-xi)*cb
+		if !(term > 0) {
+			break // waldTerm's 0
+		}
+		f1 := f * term // scaled.mul, without its renormalisation
+		v := f1 * scale
+		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+			break
+		}
+		f, n, sum, last = f1, n+1, sum+xi, v
+		if v > mx {
+			mx = v
+		}
+		h[i] = hist(v)
+	}
+	s.prod.f = f
+	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
+	s.sum = sum
+	return i
 }
 
 // Start implements Test.
