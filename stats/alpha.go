@@ -342,9 +342,11 @@ func alphaTerm(x, eta, m, u float64) float64 {
 // apply: SHANGRLA's order is kept.
 //
 // For shrink_trunc with F = 0, eta_j is weighted_j where estState.next
-// would return it; the test of weighted_j against m_j(1+ε) + tolB is made
-// here as (P + tolB·D)(1 + 10^-12) ≤ weighted_j·D, which implies it despite
-// the roundings, and where it fails coefs computes m_j and calls next.
+// would return it; weighted_j comes with the coefficients from one division
+// (shrinkCoefs), and the test of weighted_j against m_j(1+ε) + tolB is
+// made here as (P + tolB·D)(1 + 10^-12) ≤ weighted_j·D, which implies it
+// despite the roundings. Where it fails, coefs computes m_j and calls next
+// (SHANGRLA's order for eta_j).
 func (s *alphaStream) coefs(n int, sum float64) (ca, cb, e1, e2 float64, ok bool) {
 	u, e := s.pop.U, &s.est
 	N := s.pop.N
@@ -369,15 +371,13 @@ func (s *alphaStream) coefs(n int, sum float64) (ca, cb, e1, e2 float64, ok bool
 		ca, cb = recipsOf(D, P, Q, u)
 		return ca, cb, e.eta, u - e.eta, true
 	default:
-		var w float64
 		if e.f == 0 {
-			w = (e.deta + sum) / (e.d + float64(n))
-			if !(w > 0 && (P+e.tolB*D)*(1+1e-12) <= w*D && w <= e.umax-e.tolB) {
-				w = e.next(N, n, sum, P/D, u)
+			w, ca, cb := shrinkCoefs(e.deta+sum, e.d+float64(n), D, P, Q, u)
+			if w > 0 && (P+e.tolB*D)*(1+1e-12) <= w*D && w <= e.umax-e.tolB {
+				return ca, cb, w, u - w, true
 			}
-		} else {
-			w = e.next(N, n, sum, P/D, u)
 		}
+		w := e.next(N, n, sum, P/D, u)
 		ca, cb = recipsOf(D, P, Q, u)
 		return ca, cb, w, u - w, true
 	}
@@ -395,6 +395,18 @@ func coefsOf(A, B, P, Q, u float64) (ca, cb float64) {
 func recipsOf(D, P, Q, u float64) (qz, pz float64) {
 	z := D / (P * Q * u)
 	return Q * z, P * z
+}
+
+// shrinkCoefs is shrink_trunc's weighted_j = num/dj (num = D_s·Eta + S_j,
+// dj = D_s + j − 1) and recipsOf's Q·z and P·z with one division: y =
+// 1/(dj·P·Q·U), weighted_j = num·(P·Q·U·y), z = (D·dj)·y. weighted_j is
+// then within 2.5 ulp of SHANGRLA's num/dj, and is the estimate wherever
+// coefs' test of it passes.
+func shrinkCoefs(num, dj, D, P, Q, u float64) (w, qz, pz float64) {
+	pqu := P * Q * u
+	y := 1 / (dj * pqu)
+	z := (D * dj) * y
+	return num * (pqu * y), Q * z, P * z
 }
 
 // prepare computes the next draw's term coefficients (or m and eta) and
@@ -473,9 +485,9 @@ func (s *alphaStream) Add(x float64) error {
 					e11, e21, ok1 = e.eta, u-e.eta, true
 				default:
 					if e.f == 0 {
-						w := (e.deta + sum) / (e.d + float64(n+1))
+						w, ca, cb := shrinkCoefs(e.deta+sum, e.d+float64(n+1), D, P, Q, u)
 						if w > 0 && (P+e.tolB*D)*(1+1e-12) <= w*D && w <= e.umax-e.tolB {
-							ca1, cb1 = recipsOf(D, P, Q, u)
+							ca1, cb1 = ca, cb
 							e11, e21, ok1 = w, u-w, true
 						}
 					}
@@ -553,11 +565,11 @@ loop:
 			ca1, cb1 = recipsOf(D, P, Q, u)
 			e11, e21 = eta, u-eta
 		default:
-			w := (deta + sum1) / (d + float64(n+1))
+			w, ca, cb := shrinkCoefs(deta+sum1, d+float64(n+1), D, P, Q, u)
 			if !(w > 0 && (P+tolB*D)*(1+1e-12) <= w*D && w <= umax-tolB) {
 				break loop
 			}
-			ca1, cb1 = recipsOf(D, P, Q, u)
+			ca1, cb1 = ca, cb
 			e11, e21 = w, u-w
 		}
 		term := xi*e1*ca + (u-xi)*e2*cb
