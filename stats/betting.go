@@ -88,11 +88,12 @@ type betState struct {
 	lam            float64 // constant bet, or AGRAPA's first bet
 	c0, cmax, grow float64
 	// aGRAPA's running statistics of the draws so far (see update).
-	mean, m2  float64
-	rk        float64 // 1/k for the next draw's count k = N()+1 (see bettingStream.frame)
-	prevRaw   float64 // raw_{j-1}
-	constantC bool    // grow = 0 or C0 = CMax: c_j is C0
-	cgap      float64 // CMax − C0
+	mean, m2   float64
+	rk         float64 // 1/k for the next draw's count k = N()+1 (see bettingStream.frame)
+	q, nd, inc float64 // see recip
+	prevRaw    float64 // raw_{j-1}
+	constantC  bool    // grow = 0 or C0 = CMax: c_j is C0
+	cgap       float64 // CMax − C0
 }
 
 func (b FixedBet) start(p Population, _ []float64) (betState, error) {
@@ -281,6 +282,10 @@ func (b Betting) start(x []float64) (*bettingStream, error) {
 		return nil, err
 	}
 	s := &bettingStream{pop: p, g: newGuard(p), nt: float64(p.N) * p.T, bet: st, prod: one(), tail: newTail()}
+	s.bet.nd, s.bet.inc = float64(p.N), 1
+	if p.N == 0 {
+		s.bet.nd, s.bet.inc = 1, 0
+	}
 	s.prepare()
 	return s, nil
 }
@@ -315,9 +320,9 @@ func (s *bettingStream) prepare() {
 // once draw j is taken (see update); rk is 0 for a constant bet.
 //
 // For a constant bet m_j is SHANGRLA's sjm to the bit. For aGRAPA with N
-// finite, one division gives both: r = 1/((N−n)·j), m_j = (N·T − S_j)·(r·j)
-// and rk = r·(N−n) (each within 2.5 ulp of the quotient; SHANGRLA divides
-// by N−j+1).
+// finite, one reciprocal gives both: r = 1/((N−n)·j) (see recip), m_j =
+// (N·T − S_j)·(r·j) and rk = r·(N−n) (each within 4 ulp of the quotient;
+// SHANGRLA divides by N−j+1); with N infinite, rk = r = 1/j.
 func (s *bettingStream) frame(sum float64, n int) (m, rk float64) {
 	if s.bet.kind == betConst {
 		return nullMean(s.pop.N, s.nt, s.pop.T, sum, n), 0
@@ -326,13 +331,31 @@ func (s *bettingStream) frame(sum float64, n int) (m, rk float64) {
 }
 
 func (s *bettingStream) agrapaFrame(sum float64, n int) (m, rk float64) {
-	k := float64(n + 1)
+	r := s.bet.recip(n)
 	if s.pop.N == 0 {
-		return s.pop.T, 1 / k
+		return s.pop.T, r
 	}
-	d := float64(s.pop.N - n)
-	r := 1 / (d * k)
-	return (s.nt - sum) * (r * k), r * d
+	return (s.nt - sum) * (r * float64(n+1)), r * float64(s.pop.N-n)
+}
+
+// recip is r_n = 1/a_n for draw n+1, a_n = (N − n)(n + 1), or n + 1 when N
+// is infinite (nd − n·inc is N − n, or 1). The draws are taken in pairs (n
+// even, n+1) with one division for the two: q = 1/(a_n·a_{n+1}), r_n =
+// a_{n+1}·q and r_{n+1} = a_n·q (each within 2.5 ulp of 1/a); q is kept for
+// the odd draw, which always follows its even one. r_n is thus a function
+// of n alone, whichever path computes it. Where a_{n+1} is 0 (n+1 = N), r_n
+// = 1/a_n.
+func (b *betState) recip(n int) float64 {
+	fn := float64(n)
+	if n&1 != 0 {
+		return (b.nd - (fn-1)*b.inc) * fn * b.q
+	}
+	a, a1 := (b.nd-fn*b.inc)*(fn+1), (b.nd-(fn+1)*b.inc)*(fn+2)
+	if !(a1 > 0) {
+		return 1 / a
+	}
+	b.q = 1 / (a * a1)
+	return a1 * b.q
 }
 
 func (s *bettingStream) setNext(m, lam float64) {
@@ -363,7 +386,12 @@ func (s *bettingStream) Add(x float64) error {
 	if !agrapa {
 		m1 = nullMean(s.pop.N, s.nt, s.pop.T, sum, n+1)
 	} else {
-		m1, rk1 = s.agrapaFrame(sum, n+1)
+		// agrapaFrame(sum, n+1), inlined.
+		if r := b.recip(n + 1); s.pop.N == 0 {
+			m1, rk1 = s.pop.T, r
+		} else {
+			m1, rk1 = (s.nt-sum)*(r*float64(n+2)), r*float64(s.pop.N-n-1)
+		}
 		old := b.mean
 		mu = old + (x-old)*b.rk
 		m2 = b.m2 + (x-old)*(x-mu)
@@ -423,7 +451,12 @@ func (s *bettingStream) run(x, h []float64, i int) int {
 			m1 = nullMean(N, nt, t, sum1, n+1)
 			lam1 = lam0
 		} else {
-			m1, rk1 = s.agrapaFrame(sum1, n+1)
+			// agrapaFrame(sum1, n+1), inlined.
+			if r := b.recip(n + 1); N == 0 {
+				m1, rk1 = t, r
+			} else {
+				m1, rk1 = (nt-sum1)*(r*float64(n+2)), r*float64(N-n-1)
+			}
 			mu = mean + (xi-mean)*rk
 			m21 = m2 + (xi-mean)*(xi-mu)
 			raw1 = (mu - m) / (m21*rk + (m-mu)*(m-mu))
