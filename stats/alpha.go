@@ -17,6 +17,18 @@ import (
 // within tolerance) or M_j is 0 (to within 2^-51); M_j = +Inf where m_j < 0;
 // and the last M is +Inf if the sample total exceeds N·T.
 //
+// Floating point: with N infinite, rlakit computes SHANGRLA's operations in
+// SHANGRLA's order, to the bit. With N finite, where m_j is in (10^-14,
+// U(1 − 10^-3)), the term is computed with one division instead of
+// SHANGRLA's four or five (m_j, eta_j, the two ratios, /U; see
+// alphaStream.coefs): each term is within a few ulps of SHANGRLA's. Over
+// 10^6 draws of polling and comparison data the history agrees with
+// SHANGRLA's order to 4.2e-13 relative (fixed_alternative_mean,
+// optimal_comparison, shrink_trunc on polling data) and 9.4e-13 (shrink_trunc
+// on comparison data, where SHANGRLA's order itself drifts from the exact
+// product by 3.9e-13 and rlakit's by 6e-14); see TestLongSamples. Risk and
+// the Stream give the same bits.
+//
 // The zero value is ALPHA for sampling with replacement from [0, 1], null
 // mean 1/2, with the fixed alternative mean 3/4.
 type Alpha struct {

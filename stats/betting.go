@@ -48,6 +48,17 @@ type FixedBet struct {
 //
 // Note the offsets, as in SHANGRLA: raw_{j−1} uses the null mean m_{j−1},
 // the clip uses m_j.
+//
+// Floating point: rlakit departs from SHANGRLA's operation order here.
+// Welford's running mean multiplies by 1/j instead of dividing by j, so that
+// no draw waits for a division on the previous draw's mean, and with N
+// finite m_j comes from the same reciprocal 1/((N−j+1)·j), computed for two
+// draws per division (see betState.update and bettingStream.frame). Over
+// 10^6 draws the history agrees with SHANGRLA's order to 4.4e-13 relative
+// on polling data and 4.4e-12 on comparison data; for scale, SHANGRLA's
+// order with the mean S_j/j in place of Welford's recursion differs from
+// itself by 2.9e-11 (TestLongSamples). The other bets follow SHANGRLA's
+// order to the bit. Risk and the Stream give the same bits.
 type AGRAPA struct {
 	// Lam is the first bet, ≥ 0; 0 selects 1/2.
 	Lam float64
