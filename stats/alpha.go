@@ -512,18 +512,14 @@ func (s *alphaStream) Add(x float64) error {
 			term = alphaTerm(x, s.eta, s.m, u)
 		}
 	}
-	f := s.prod.f * term
-	v := f * s.prod.scale // scaled.value, with slow false
-	if !((math.Float64bits(f)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+	f, v, ok := mulStep(s.prod.f, s.prod.scale, term)
+	if !ok {
 		return s.add(x)
 	}
-	v = postClear(v) // guard.post, m being clear of 0 and u
 	s.prod.f = f
 	s.tail.n = n + 1
 	s.tail.lastM = v
-	if v > s.tail.max {
-		s.tail.max = v
-	}
+	s.tail.max = maxPos(s.tail.max, v)
 	s.sum = sum
 	if s.pure {
 		return nil
@@ -542,65 +538,121 @@ func (s *alphaStream) Add(x float64) error {
 // the same operations as Add, with the stream's state in local variables,
 // and sets h to the history entries. It returns the index of the first
 // draw it did not take (len(x) at the end), leaving the stream as Add
-// would have.
+// would have. There is one loop per estimator, so that each keeps its
+// state in registers.
 func (s *alphaStream) run(x, h []float64, i int) int {
 	e := &s.est
-	kind, N := e.kind, s.pop.N
-	if !(s.fast && s.coef && N > 0) || kind == estShrink && e.f != 0 {
+	if !(s.fast && s.coef && s.pop.N > 0) {
 		return i
 	}
-	u, nt, qlo, xmax, nmax := s.pop.U, s.nt, s.qlo, s.g.xmax, s.g.nmax
-	neta, eta, deta, d, tolB, umax := e.neta, e.eta, e.deta, e.d, e.tolB, e.umax
-	f, scale := s.prod.f, s.prod.scale
-	n, sum, mx, last := s.tail.n, s.sum, s.tail.max, s.tail.lastM
-	ca, cb, e1, e2 := s.ca, s.cb, s.e1, s.e2
-loop:
+	switch e.kind {
+	case estFixed:
+		return s.runFixed(x, h, i)
+	case estConst:
+		return s.runConst(x, h, i)
+	}
+	if e.f != 0 {
+		return i
+	}
+	return s.runShrink(x, h, i)
+}
+
+// runFixed is run for fixed_alternative_mean, whose e1 and e2 are 1 (so
+// x·e1 is x and (U−x)·e2 is U−x, exactly).
+func (s *alphaStream) runFixed(x, h []float64, i int) int {
+	N, u, nt, qlo, xmax, nmax, neta := s.pop.N, s.pop.U, s.nt, s.qlo, s.g.xmax, s.g.nmax, s.est.neta
+	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
+	mb := maxBits(s.tail.max)
+	ca, cb := s.ca, s.cb
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
 			break
 		}
 		sum1 := sum + xi
-		D := float64(N - n - 1)
-		P := nt - sum1
+		D, P := float64(N-n-1), nt-sum1
 		Q := u*D - P
 		if !(P > mLo*D && Q > qlo*D) {
 			break
 		}
-		var ca1, cb1, e11, e21 float64
-		switch kind {
-		case estFixed:
-			A := neta - sum1
-			ca1, cb1 = coefsOf(A, u*D-A, P, Q, u)
-			e11, e21 = 1, 1
-		case estConst:
-			ca1, cb1 = recipsOf(D, P, Q, u)
-			e11, e21 = eta, u-eta
-		default:
-			w, ca, cb := shrinkCoefs(deta+sum1, d+float64(n+1), D, P, Q, u)
-			if !(w > 0 && (P+tolB*D)*(1+1e-12) <= w*D && w <= umax-tolB) {
-				break loop
-			}
-			ca1, cb1 = ca, cb
-			e11, e21 = w, u-w
-		}
-		term := xi*e1*ca + (u-xi)*e2*cb
-		f1 := f * term
-		v := f1 * scale // scaled.value, with slow false
-		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+		A := neta - sum1
+		ca1, cb1 := coefsOf(A, u*D-A, P, Q, u)
+		f1, v, ok := mulStep(f, scale, xi*ca+(u-xi)*cb)
+		if !ok {
 			break
 		}
-		v = postClear(v)
-		f, n, sum, last = f1, n+1, sum1, v
-		if v > mx {
-			mx = v
-		}
-		ca, cb, e1, e2 = ca1, cb1, e11, e21
+		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
+		ca, cb = ca1, cb1
 		h[i] = hist(v)
 	}
-	s.prod.f = f
-	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
-	s.sum = sum
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
+	s.ca, s.cb = ca, cb
+	return i
+}
+
+// runConst is run for optimal_comparison: e1 = eta and e2 = U − eta.
+func (s *alphaStream) runConst(x, h []float64, i int) int {
+	N, u, nt, qlo, xmax, nmax := s.pop.N, s.pop.U, s.nt, s.qlo, s.g.xmax, s.g.nmax
+	e1, e2 := s.e1, s.e2
+	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
+	mb := maxBits(s.tail.max)
+	ca, cb := s.ca, s.cb
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax && n < nmax) {
+			break
+		}
+		sum1 := sum + xi
+		D, P := float64(N-n-1), nt-sum1
+		Q := u*D - P
+		if !(P > mLo*D && Q > qlo*D) {
+			break
+		}
+		ca1, cb1 := recipsOf(D, P, Q, u)
+		f1, v, ok := mulStep(f, scale, xi*e1*ca+(u-xi)*e2*cb)
+		if !ok {
+			break
+		}
+		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
+		ca, cb = ca1, cb1
+		h[i] = hist(v)
+	}
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
+	s.ca, s.cb = ca, cb
+	return i
+}
+
+// runShrink is run for shrink_trunc with F = 0.
+func (s *alphaStream) runShrink(x, h []float64, i int) int {
+	N, u, nt, qlo, xmax, nmax := s.pop.N, s.pop.U, s.nt, s.qlo, s.g.xmax, s.g.nmax
+	deta, d, tolB, umax := s.est.deta, s.est.d, s.est.tolB, s.est.umax
+	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
+	mb := maxBits(s.tail.max)
+	ca, cb, e1, e2 := s.ca, s.cb, s.e1, s.e2
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax && n < nmax) {
+			break
+		}
+		sum1 := sum + xi
+		D, P := float64(N-n-1), nt-sum1
+		Q := u*D - P
+		if !(P > mLo*D && Q > qlo*D) {
+			break
+		}
+		w, ca1, cb1 := shrinkCoefs(deta+sum1, d+float64(n+1), D, P, Q, u)
+		if !(w > 0 && (P+tolB*D)*(1+1e-12) <= w*D && w <= umax-tolB) {
+			break
+		}
+		f1, v, ok := mulStep(f, scale, xi*e1*ca+(u-xi)*e2*cb)
+		if !ok {
+			break
+		}
+		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
+		ca, cb, e1, e2 = ca1, cb1, w, u-w
+		h[i] = hist(v)
+	}
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
 	s.ca, s.cb, s.e1, s.e2 = ca, cb, e1, e2
 	return i
 }

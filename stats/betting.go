@@ -204,6 +204,9 @@ func (b *betState) next(n int, m float64) float64 {
 // A NaN lam or m fails the test and takes the division.
 func clipBet(c, m, lam float64) float64 {
 	if m > 0 && lam*m <= c*(1-1e-6) {
+		if lam > 0 {
+			return lam // max(0, lam), without its NaN and zero-sign steps
+		}
 		return max(0, lam)
 	}
 	return max(0, min(c/m, lam))
@@ -261,6 +264,18 @@ func (b Betting) Risk(x []float64) (Result, error) {
 	return finish(s, h), nil
 }
 
+// betsOnSample reports whether bet computes its bets from the sample itself:
+// kelly_optimal without a population.
+func betsOnSample(bet Bet) bool {
+	switch k := bet.(type) {
+	case KellyOptimal:
+		return k.Pop == nil
+	case *KellyOptimal:
+		return k != nil && k.Pop == nil
+	}
+	return false
+}
+
 // Start implements Test.
 func (b Betting) Start() (Stream, error) { return b.start(nil) }
 
@@ -273,9 +288,11 @@ func (b Betting) start(x []float64) (*bettingStream, error) {
 	if bet == nil {
 		bet = FixedBet{}
 	}
-	// The whole sample x is checked before the bet (kelly_optimal bets on
-	// the sample itself when it has no population). The check is a scan
-	// with the stream's inlined guard; checkObs gives the error.
+	// An invalid draw in the whole sample x is reported before an error of
+	// the bet, and before kelly_optimal bets on the sample itself (when it
+	// has no population): checkAll scans x with the stream's inlined guard
+	// (checkObs gives the error). Otherwise the scan is not needed: Add
+	// checks each draw as it comes, with the same error.
 	checkAll := func() error {
 		g := newGuard(p)
 		for i, v := range x {
@@ -285,11 +302,16 @@ func (b Betting) start(x []float64) (*bettingStream, error) {
 		}
 		return nil
 	}
-	if err := checkAll(); err != nil {
-		return nil, err
+	if betsOnSample(bet) {
+		if err := checkAll(); err != nil {
+			return nil, err
+		}
 	}
 	st, err := bet.start(p, x)
 	if err != nil {
+		if err := checkAll(); err != nil {
+			return nil, err
+		}
 		return nil, err
 	}
 	s := &bettingStream{pop: p, g: newGuard(p), nt: float64(p.N) * p.T, bet: st, prod: one(), tail: newTail()}
@@ -408,18 +430,14 @@ func (s *bettingStream) Add(x float64) error {
 		m2 = b.m2 + (x-old)*(x-mu)
 		raw = (mu - m) / (m2*b.rk + (m-mu)*(m-mu))
 	}
-	f := s.prod.f * (1 + lam*(x-m))
-	v := f * s.prod.scale // scaled.value, with slow false
-	if !((math.Float64bits(f)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+	f, v, ok := mulStep(s.prod.f, s.prod.scale, 1+lam*(x-m))
+	if !ok {
 		return s.add(x)
 	}
-	v = postClear(v) // guard.post, m being clear of 0 and u
 	s.prod.f = f
 	s.tail.n = n + 1
 	s.tail.lastM = v
-	if v > s.tail.max {
-		s.tail.max = v
-	}
+	s.tail.max = maxPos(s.tail.max, v)
 	s.sum = sum
 	if !agrapa {
 		s.setNext(m1, b.lam)
@@ -439,54 +457,38 @@ func (s *bettingStream) Add(x float64) error {
 // path, it computes the same operations as Add, with the stream's state in
 // local variables, and sets h to the history entries. It returns the index
 // of the first draw it did not take (len(x) at the end), leaving the
-// stream as Add would have.
+// stream as Add would have. There is one loop per kind of bet, so that
+// each keeps its state in registers.
 func (s *bettingStream) run(x, h []float64, i int) int {
-	b := &s.bet
-	agrapa := b.kind != betConst
-	if !s.fast || agrapa && !b.constantC {
+	switch {
+	case !s.fast:
 		return i
+	case s.bet.kind == betConst:
+		return s.runConst(x, h, i)
+	case s.bet.constantC:
+		return s.runAGRAPA(x, h, i)
 	}
+	return i
+}
+
+func (s *bettingStream) runConst(x, h []float64, i int) int {
 	N, nt, t, xmax, nmax, mhi := s.pop.N, s.nt, s.pop.T, s.g.xmax, s.g.nmax, s.g.mhi
-	f, scale := s.prod.f, s.prod.scale
-	n, sum, mx, last := s.tail.n, s.sum, s.tail.max, s.tail.lastM
+	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
+	mb := maxBits(s.tail.max)
 	m, lam := s.m, s.lam
-	c0, lam0, mean, m2, rk, raw := b.c0, b.lam, b.mean, b.m2, b.rk, b.prevRaw
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
 			break
 		}
 		sum1 := sum + xi
-		var m1, rk1, lam1, mu, m21, raw1 float64
-		if !agrapa {
-			m1 = nullMean(N, nt, t, sum1, n+1)
-			lam1 = lam0
-		} else {
-			// agrapaFrame(sum1, n+1), inlined.
-			if r := b.recip(n + 1); N == 0 {
-				m1, rk1 = t, r
-			} else {
-				m1, rk1 = (nt-sum1)*(r*float64(n+2)), r*float64(N-n-1)
-			}
-			mu = mean + (xi-mean)*rk
-			m21 = m2 + (xi-mean)*(xi-mu)
-			raw1 = (mu - m) / (m21*rk + (m-mu)*(m-mu))
-			lam1 = clipBet(c0, m1, raw1)
-		}
-		f1 := f * (1 + lam*(xi-m))
-		v := f1 * scale // scaled.value, with slow false
-		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+		m1 := nullMean(N, nt, t, sum1, n+1)
+		f1, v, ok := mulStep(f, scale, 1+lam*(xi-m))
+		if !ok {
 			break
 		}
-		v = postClear(v)
-		f, n, sum, last = f1, n+1, sum1, v
-		if v > mx {
-			mx = v
-		}
-		if agrapa {
-			mean, m2, raw, rk = mu, m21, raw1, rk1
-		}
-		m, lam = m1, lam1
+		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
+		m = m1
 		h[i] = hist(v)
 		if !(m > 1e-14 && m < mhi) {
 			// setNext's test: the next draw takes the general path.
@@ -494,9 +496,49 @@ func (s *bettingStream) run(x, h []float64, i int) int {
 			break
 		}
 	}
-	s.prod.f = f
-	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
-	s.sum = sum
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
+	s.setNext(m, lam)
+	return i
+}
+
+func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
+	N, nt, t, xmax, nmax, mhi := s.pop.N, s.nt, s.pop.T, s.g.xmax, s.g.nmax, s.g.mhi
+	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
+	mb := maxBits(s.tail.max)
+	m, lam := s.m, s.lam
+	b := &s.bet
+	c0, mean, m2, rk, raw := b.c0, b.mean, b.m2, b.rk, b.prevRaw
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax && n < nmax) {
+			break
+		}
+		sum1 := sum + xi
+		var m1, rk1 float64
+		// agrapaFrame(sum1, n+1), inlined.
+		if r := b.recip(n + 1); N == 0 {
+			m1, rk1 = t, r
+		} else {
+			m1, rk1 = (nt-sum1)*(r*float64(n+2)), r*float64(N-n-1)
+		}
+		mu := mean + (xi-mean)*rk
+		m21 := m2 + (xi-mean)*(xi-mu)
+		raw1 := (mu - m) / (m21*rk + (m-mu)*(m-mu))
+		f1, v, ok := mulStep(f, scale, 1+lam*(xi-m))
+		if !ok {
+			break
+		}
+		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
+		mean, m2, raw, rk = mu, m21, raw1, rk1
+		m, lam = m1, clipBet(c0, m1, raw1)
+		h[i] = hist(v)
+		if !(m > 1e-14 && m < mhi) {
+			// setNext's test: the next draw takes the general path.
+			i++
+			break
+		}
+	}
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
 	b.mean, b.m2, b.rk, b.prevRaw = mean, m2, rk, raw
 	s.setNext(m, lam)
 	return i

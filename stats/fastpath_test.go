@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -256,5 +257,20 @@ func TestMixBatch(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Betting.Risk reports an invalid draw before an invalid bet, whether it
+// scans the sample first (kelly_optimal on the sample) or not.
+func TestBettingRiskErrorOrder(t *testing.T) {
+	x := []float64{0.5, 1, 2, 0.5}
+	for _, bet := range []Bet{FixedBet{Lam: -1}, FixedBet{}, AGRAPA{Lam: -1}, AGRAPA{}, KellyOptimal{}, &KellyOptimal{}} {
+		_, err := Betting{Bet: bet}.Risk(x)
+		if err == nil || !strings.Contains(err.Error(), "x[2] = 2 exceeds the upper bound") {
+			t.Errorf("%T %+v: error %v, want x[2]'s", bet, bet, err)
+		}
+	}
+	if _, err := (Betting{Bet: FixedBet{Lam: -1}}).Risk([]float64{0.5, 1}); err == nil || !strings.Contains(err.Error(), "lam = -1") {
+		t.Errorf("valid sample, invalid bet: error %v", err)
 	}
 }

@@ -73,7 +73,8 @@ func (s *waldStream) run(x, h []float64, i int) int {
 	}
 	u, nt, neta, xmax, nmax := s.pop.U, s.nt, s.neta, s.g.xmax, s.g.nmax
 	f, scale := s.prod.f, s.prod.scale
-	n, sum, mx, last := s.tail.n, s.sum, s.tail.max, s.tail.lastM
+	n, sum, last := s.tail.n, s.sum, s.tail.lastM
+	mb := maxBits(s.tail.max)
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
@@ -95,13 +96,11 @@ func (s *waldStream) run(x, h []float64, i int) int {
 			break
 		}
 		f, n, sum, last = f1, n+1, sum+xi, v
-		if v > mx {
-			mx = v
-		}
+		mb = maxPosBits(mb, v) // v is positive
 		h[i] = hist(v)
 	}
 	s.prod.f = f
-	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
+	s.tail.n, s.tail.max, s.tail.lastM = n, math.Float64frombits(uint64(mb)), last
 	s.sum = sum
 	return i
 }
