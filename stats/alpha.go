@@ -242,12 +242,12 @@ func (a Alpha) Risk(x []float64) (Result, error) {
 	}
 	h := make([]float64, len(x))
 	for i := 0; i < len(x); i++ {
-		if s.fast && s.coef {
+		if s.fast && (s.coef || s.pure) {
 			if i = s.run(x, h, i); i == len(x) {
 				break
 			}
 		}
-		if err := s.Add(x[i]); err != nil {
+		if err := s.step(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
@@ -291,6 +291,7 @@ type alphaStream struct {
 	tail tail
 	pure bool // the term is a function of x alone: memo holds it
 	memo memo
+	pend pending
 
 	// Unless pure, the next draw j = N()+1's term is computed from what
 	// prepare (or Add's fast path) leaves here when the previous draw is
@@ -454,13 +455,41 @@ func (s *alphaStream) prepare() {
 	s.fast = (ok || s.m > 1e-14 && s.m < s.g.mhi) && !s.prod.slow && !s.shrinkVar
 }
 
-// Add takes the next observation. The fast path is the general path (add)
+// Add takes the next observation: it checks x and holds it (see pending);
+// flush processes what it holds.
+func (s *alphaStream) Add(x float64) error {
+	if n := s.tail.n + s.pend.n; !s.g.ok(x, n) {
+		return checkObs("alpha_mart", x, s.pop.U, n, s.pop.N)
+	}
+	s.pend.x[s.pend.n] = x
+	if s.pend.n++; s.pend.n == streamBatch {
+		s.flush()
+	}
+	return nil
+}
+
+// flush processes the observations Add holds, in order: run's loops where
+// they apply, step otherwise (one held observation: step).
+func (s *alphaStream) flush() {
+	xs := s.pend.x[:s.pend.n]
+	s.pend.n = 0
+	for i := 0; i < len(xs); i++ {
+		if s.fast && (s.coef || s.pure) && len(xs) > 1 {
+			if i = s.run(xs, nil, i); i == len(xs) {
+				break
+			}
+		}
+		s.step(xs[i]) // Add checked it
+	}
+}
+
+// step takes the next observation. The fast path is the general path (add)
 // for the usual case: a valid x, a null mean m_j clear of 0 and U (coefs'
 // region, or guard.post's), a term already in memo when pure, and a
 // product whose new fraction stays in range and is not NaN. It computes
 // the very same operations; any other case goes to add before anything is
 // changed.
-func (s *alphaStream) Add(x float64) error {
+func (s *alphaStream) step(x float64) error {
 	n := s.tail.n
 	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
 		return s.add(x)
@@ -535,13 +564,16 @@ func (s *alphaStream) Add(x float64) error {
 // run is Add's fast path with coefs' form of the term (N finite) for the
 // whole-sample form: from x[i] on, while each draw would take that path and
 // the next draw's coefficients come from Add's inlined coefs, it computes
-// the same operations as Add, with the stream's state in local variables,
-// and sets h to the history entries. It returns the index of the first
-// draw it did not take (len(x) at the end), leaving the stream as Add
-// would have. There is one loop per estimator, so that each keeps its
+// the same operations as step, with the stream's state in local variables,
+// and sets h (unless nil) to the history entries. It returns the index of
+// the first draw it did not take (len(x) at the end), leaving the stream as
+// step would have. There is one loop per estimator, so that each keeps its
 // state in registers.
 func (s *alphaStream) run(x, h []float64, i int) int {
 	e := &s.est
+	if s.fast && s.pure {
+		return s.runPure(x, h, i)
+	}
 	if !(s.fast && s.coef && s.pop.N > 0) {
 		return i
 	}
@@ -555,6 +587,34 @@ func (s *alphaStream) run(x, h []float64, i int) int {
 		return i
 	}
 	return s.runShrink(x, h, i)
+}
+
+// runPure is run where the term is a function of x alone (memo).
+func (s *alphaStream) runPure(x, h []float64, i int) int {
+	xmax, nmax := s.g.xmax, s.g.nmax
+	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
+	mb := maxBits(s.tail.max)
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax && n < nmax) {
+			break
+		}
+		b := math.Float64bits(xi)
+		k := memoSlot(b)
+		if s.memo.key[k] != b {
+			break
+		}
+		f1, v, ok := mulStep(f, scale, s.memo.val[k])
+		if !ok {
+			break
+		}
+		f, n, sum, last, mb = f1, n+1, sum+xi, v, maxPosBits(mb, v)
+		if h != nil {
+			h[i] = hist(v)
+		}
+	}
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
+	return i
 }
 
 // runFixed is run for fixed_alternative_mean, whose e1 and e2 are 1 (so
@@ -583,7 +643,9 @@ func (s *alphaStream) runFixed(x, h []float64, i int) int {
 		}
 		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
 		ca, cb = ca1, cb1
-		h[i] = hist(v)
+		if h != nil {
+			h[i] = hist(v)
+		}
 	}
 	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
 	s.ca, s.cb = ca, cb
@@ -615,7 +677,9 @@ func (s *alphaStream) runConst(x, h []float64, i int) int {
 		}
 		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
 		ca, cb = ca1, cb1
-		h[i] = hist(v)
+		if h != nil {
+			h[i] = hist(v)
+		}
 	}
 	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
 	s.ca, s.cb = ca, cb
@@ -650,7 +714,9 @@ func (s *alphaStream) runShrink(x, h []float64, i int) int {
 		}
 		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
 		ca, cb, e1, e2 = ca1, cb1, w, u-w
-		h[i] = hist(v)
+		if h != nil {
+			h[i] = hist(v)
+		}
 	}
 	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
 	s.ca, s.cb, s.e1, s.e2 = ca, cb, e1, e2
@@ -698,12 +764,14 @@ func (s *alphaStream) add(x float64) error {
 // P and Last first note whether the sample total exceeds N·T (the last M
 // is then +Inf).
 func (s *alphaStream) P() float64 {
+	s.flush()
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return s.tail.p()
 }
 func (s *alphaStream) Last() float64 {
+	s.flush()
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return s.tail.lastFinal()
 }
-func (s *alphaStream) rawLast() float64 { return s.tail.last() }
-func (s *alphaStream) N() int           { return s.tail.n }
+func (s *alphaStream) rawLast() float64 { s.flush(); return s.tail.last() }
+func (s *alphaStream) N() int           { return s.tail.n + s.pend.n }

@@ -53,7 +53,7 @@ func (s *waldStream) risk(x []float64) (Result, error) {
 				break
 			}
 		}
-		if err := s.Add(x[i]); err != nil {
+		if err := s.step(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
@@ -63,9 +63,9 @@ func (s *waldStream) risk(x []float64) (Result, error) {
 
 // run is Add for the whole-sample form where N is finite, m_j is in coefs'
 // region and the product stays in range: from x[i] on, it computes the same
-// operations as Add, with the stream's state in local variables, and sets h
+// operations as step, with the stream's state in local variables, and sets h
 // to the history entries. It returns the index of the first draw it did
-// not take (len(x) at the end), leaving the stream as Add would have.
+// not take (len(x) at the end), leaving the stream as step would have.
 func (s *waldStream) run(x, h []float64, i int) int {
 	N := s.pop.N
 	if N == 0 || s.prod.slow {
@@ -97,7 +97,9 @@ func (s *waldStream) run(x, h []float64, i int) int {
 		}
 		f, n, sum, last = f1, n+1, sum+xi, v
 		mb = maxPosBits(mb, v) // v is positive
-		h[i] = hist(v)
+		if h != nil {
+			h[i] = hist(v)
+		}
 	}
 	s.prod.f = f
 	s.tail.n, s.tail.max, s.tail.lastM = n, math.Float64frombits(uint64(mb)), last
@@ -133,10 +135,40 @@ type waldStream struct {
 	sum           float64
 	prod          scaled
 	tail          tail
+	pend          pending
 	memo          memo // the terms, with replacement (N = 0)
 }
 
+// Add takes the next observation: it checks x and holds it (see pending);
+// flush processes what it holds.
 func (s *waldStream) Add(x float64) error {
+	if n := s.tail.n + s.pend.n; !s.g.ok(x, n) {
+		return checkObs(s.name, x, s.pop.U, n, s.pop.N)
+	}
+	s.pend.x[s.pend.n] = x
+	if s.pend.n++; s.pend.n == streamBatch {
+		s.flush()
+	}
+	return nil
+}
+
+// flush processes the observations Add holds, in order: run where it
+// applies, step otherwise.
+func (s *waldStream) flush() {
+	xs := s.pend.x[:s.pend.n]
+	s.pend.n = 0
+	for i := 0; i < len(xs); i++ {
+		if s.pop.N > 0 && len(xs) > 1 {
+			if i = s.run(xs, nil, i); i == len(xs) {
+				break
+			}
+		}
+		s.step(xs[i]) // Add checked it
+	}
+}
+
+// step takes the next observation.
+func (s *waldStream) step(x float64) error {
 	u, n := s.pop.U, s.tail.n
 	if !s.g.ok(x, n) {
 		return checkObs(s.name, x, u, n, s.pop.N)
@@ -192,15 +224,17 @@ func waldTerm(x, eta, m, u float64) float64 {
 // P and Last first note whether the sample total exceeds N·T (the last M
 // is then +Inf).
 func (s *waldStream) P() float64 {
+	s.flush()
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return s.tail.p()
 }
 func (s *waldStream) Last() float64 {
+	s.flush()
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return s.tail.lastFinal()
 }
-func (s *waldStream) rawLast() float64 { return s.tail.last() }
-func (s *waldStream) N() int           { return s.tail.n }
+func (s *waldStream) rawLast() float64 { s.flush(); return s.tail.last() }
+func (s *waldStream) N() int           { return s.tail.n + s.pend.n }
 
 // Bravo is the BRAVO test for a two-way comparison in a polling audit
 // (Lindeman, Stark & Yates 2012, "BRAVO: Ballot-polling Risk-limiting Audits
