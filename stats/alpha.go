@@ -624,13 +624,14 @@ func (s *alphaStream) runFixed(x, h []float64, i int) int {
 	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
 	mb := maxBits(s.tail.max)
 	ca, cb := s.ca, s.cb
+	D := float64(N - n - 1) // N − j + 1 for the next draw j = n+2, counted down exactly
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
 			break
 		}
 		sum1 := sum + xi
-		D, P := float64(N-n-1), nt-sum1
+		P := nt - sum1
 		Q := u*D - P
 		if !(P > mLo*D && Q > qlo*D) {
 			break
@@ -641,7 +642,7 @@ func (s *alphaStream) runFixed(x, h []float64, i int) int {
 		if !ok {
 			break
 		}
-		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
+		f, n, sum, last, mb, D = f1, n+1, sum1, v, maxPosBits(mb, v), D-1
 		ca, cb = ca1, cb1
 		if h != nil {
 			h[i] = hist(v)
@@ -659,13 +660,14 @@ func (s *alphaStream) runConst(x, h []float64, i int) int {
 	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
 	mb := maxBits(s.tail.max)
 	ca, cb := s.ca, s.cb
+	D := float64(N - n - 1) // N − j + 1 for the next draw j = n+2, counted down exactly
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
 			break
 		}
 		sum1 := sum + xi
-		D, P := float64(N-n-1), nt-sum1
+		P := nt - sum1
 		Q := u*D - P
 		if !(P > mLo*D && Q > qlo*D) {
 			break
@@ -675,7 +677,7 @@ func (s *alphaStream) runConst(x, h []float64, i int) int {
 		if !ok {
 			break
 		}
-		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
+		f, n, sum, last, mb, D = f1, n+1, sum1, v, maxPosBits(mb, v), D-1
 		ca, cb = ca1, cb1
 		if h != nil {
 			h[i] = hist(v)
@@ -693,18 +695,20 @@ func (s *alphaStream) runShrink(x, h []float64, i int) int {
 	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
 	mb := maxBits(s.tail.max)
 	ca, cb, e1, e2 := s.ca, s.cb, s.e1, s.e2
+	k := float64(n + 1)     // counted up exactly
+	D := float64(N - n - 1) // N − j + 1 for the next draw j = n+2, counted down exactly
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
 			break
 		}
 		sum1 := sum + xi
-		D, P := float64(N-n-1), nt-sum1
+		P := nt - sum1
 		Q := u*D - P
 		if !(P > mLo*D && Q > qlo*D) {
 			break
 		}
-		w, ca1, cb1 := shrinkCoefs(deta+sum1, d+float64(n+1), D, P, Q, u)
+		w, ca1, cb1 := shrinkCoefs(deta+sum1, d+k, D, P, Q, u)
 		if !(w > 0 && (P+tolB*D)*(1+1e-12) <= w*D && w <= umax-tolB) {
 			break
 		}
@@ -712,7 +716,7 @@ func (s *alphaStream) runShrink(x, h []float64, i int) int {
 		if !ok {
 			break
 		}
-		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
+		f, n, sum, last, mb, D, k = f1, n+1, sum1, v, maxPosBits(mb, v), D-1, k+1
 		ca, cb, e1, e2 = ca1, cb1, w, u-w
 		if h != nil {
 			h[i] = hist(v)

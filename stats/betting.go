@@ -511,18 +511,31 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 	m, lam := s.m, s.lam
 	b := &s.bet
 	c0, mean, m2, rk, raw := b.c0, b.mean, b.m2, b.rk, b.prevRaw
+	nd, inc, q := b.nd, b.inc, b.q
+	// fn = n+1 and D = N − n − 1 for the next draw, counted exactly.
+	fn, D := float64(n+1), float64(N-n-1)
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
 			break
 		}
 		sum1 := sum + xi
-		var m1, rk1 float64
+		// recip(n+1), inlined with q in a register (the same operations).
+		var r float64
+		if (n+1)&1 != 0 {
+			r = (nd - (fn-1)*inc) * fn * q
+		} else if a, a1 := (nd-fn*inc)*(fn+1), (nd-(fn+1)*inc)*(fn+2); !(a1 > 0) {
+			r = 1 / a
+		} else {
+			q = 1 / (a * a1)
+			r = a1 * q
+		}
 		// agrapaFrame(sum1, n+1), inlined.
-		if r := b.recip(n + 1); N == 0 {
+		var m1, rk1 float64
+		if N == 0 {
 			m1, rk1 = t, r
 		} else {
-			m1, rk1 = (nt-sum1)*(r*float64(n+2)), r*float64(N-n-1)
+			m1, rk1 = (nt-sum1)*(r*(fn+1)), r*D
 		}
 		mu := mean + (xi-mean)*rk
 		m21 := m2 + (xi-mean)*(xi-mu)
@@ -531,7 +544,7 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 		if !ok {
 			break
 		}
-		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
+		f, n, sum, last, mb, fn, D = f1, n+1, sum1, v, maxPosBits(mb, v), fn+1, D-1
 		mean, m2, raw, rk = mu, m21, raw1, rk1
 		m, lam = m1, clipBet(c0, m1, raw1)
 		if h != nil {
@@ -544,7 +557,7 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 		}
 	}
 	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
-	b.mean, b.m2, b.rk, b.prevRaw = mean, m2, rk, raw
+	b.mean, b.m2, b.rk, b.prevRaw, b.q = mean, m2, rk, raw, q
 	s.setNext(m, lam)
 	return i
 }

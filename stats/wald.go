@@ -48,10 +48,8 @@ func (w WaldSPRT) Risk(x []float64) (Result, error) {
 func (s *waldStream) risk(x []float64) (Result, error) {
 	h := make([]float64, len(x))
 	for i := 0; i < len(x); i++ {
-		if s.pop.N > 0 {
-			if i = s.run(x, h, i); i == len(x) {
-				break
-			}
+		if i = s.run(x, h, i); i == len(x) {
+			break
 		}
 		if err := s.step(x[i]); err != nil {
 			return Result{}, err
@@ -68,8 +66,11 @@ func (s *waldStream) risk(x []float64) (Result, error) {
 // not take (len(x) at the end), leaving the stream as step would have.
 func (s *waldStream) run(x, h []float64, i int) int {
 	N := s.pop.N
-	if N == 0 || s.prod.slow {
+	if s.prod.slow {
 		return i
+	}
+	if N == 0 {
+		return s.runPure(x, h, i)
 	}
 	u, nt, neta, xmax, nmax := s.pop.U, s.nt, s.neta, s.g.xmax, s.g.nmax
 	f, scale := s.prod.f, s.prod.scale
@@ -158,13 +159,47 @@ func (s *waldStream) flush() {
 	xs := s.pend.x[:s.pend.n]
 	s.pend.n = 0
 	for i := 0; i < len(xs); i++ {
-		if s.pop.N > 0 && len(xs) > 1 {
+		if len(xs) > 1 {
 			if i = s.run(xs, nil, i); i == len(xs) {
 				break
 			}
 		}
 		s.step(xs[i]) // Add checked it
 	}
+}
+
+// runPure is run with N infinite, where the term is a function of x alone
+// (memo), as step computes it.
+func (s *waldStream) runPure(x, h []float64, i int) int {
+	xmax := s.g.xmax
+	f, scale := s.prod.f, s.prod.scale
+	n, sum, last := s.tail.n, s.sum, s.tail.lastM
+	mb := maxBits(s.tail.max)
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax) {
+			break
+		}
+		b := math.Float64bits(xi)
+		k := memoSlot(b)
+		if s.memo.key[k] != b {
+			break
+		}
+		f1 := f * s.memo.val[k] // scaled.mul, without its renormalisation
+		v := f1 * scale
+		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+			break // a zero term included
+		}
+		f, n, sum, last = f1, n+1, sum+xi, v
+		mb = maxPosBits(mb, v) // v is positive: the terms are
+		if h != nil {
+			h[i] = hist(v)
+		}
+	}
+	s.prod.f = f
+	s.tail.n, s.tail.max, s.tail.lastM = n, math.Float64frombits(uint64(mb)), last
+	s.sum = sum
+	return i
 }
 
 // step takes the next observation.
