@@ -19,14 +19,14 @@ import (
 //
 // Floating point: with N infinite, rlakit computes SHANGRLA's operations in
 // SHANGRLA's order, to the bit. With N finite, where m_j is in (10^-14,
-// U(1 − 10^-3)), the term is computed with one division instead of
-// SHANGRLA's four or five (m_j, eta_j, the two ratios, /U; see
-// alphaStream.coefs): each term is within a few ulps of SHANGRLA's. Over
+// U(1 − 10^-3)), the term is computed with one division (two for
+// shrink_trunc) instead of SHANGRLA's four or five (m_j, eta_j, the two
+// ratios, /U; see alphaStream.coefs): each term is within a few ulps of SHANGRLA's. Over
 // 10^6 draws of polling and comparison data the history agrees with
 // SHANGRLA's order to 4.2e-13 relative (fixed_alternative_mean,
-// optimal_comparison, shrink_trunc on polling data) and 9.4e-13 (shrink_trunc
+// optimal_comparison, shrink_trunc on polling data) and 1.1e-12 (shrink_trunc
 // on comparison data, where SHANGRLA's order itself drifts from the exact
-// product by 3.9e-13 and rlakit's by 6e-14); see TestLongSamples. Risk and
+// product by 3.9e-13 and rlakit's stays within 1e-13); see TestLongSamples. Risk and
 // the Stream give the same bits.
 //
 // The zero value is ALPHA for sampling with replacement from [0, 1], null
@@ -330,8 +330,9 @@ func alphaTerm(x, eta, m, u float64) float64 {
 // eta_j as SHANGRLA does and uses alphaTerm.
 //
 // This departs from SHANGRLA's floating-point operation order, to do one
-// division per draw instead of four (m_j, eta_j, and the two in the term)
-// or five (a division by U ≠ 1). With D = N − j + 1, P = N·T − S_j (so
+// division per draw (two for shrink_trunc, whose weighted_j is one) instead
+// of four (m_j, eta_j, and the two in the term) or five (a division by U ≠
+// 1). With D = N − j + 1, P = N·T − S_j (so
 // m_j = P/D), Q = U·D − P (= (U − m_j)·D) and A = eta_j·D, B = (U −
 // eta_j)·D (for fixed_alternative_mean A = N·Eta − S_j exactly as
 // SHANGRLA's numerator, and B = U·D − A),
@@ -345,20 +346,19 @@ func alphaTerm(x, eta, m, u float64) float64 {
 // (U−x)(U−eta_j) are then rounded as SHANGRLA rounds them. (For a constant
 // eta and the few distinct values of x of comparison data, those roundings
 // are the same at every draw; leaving them out would add up to 10^-11 over
-// 10^6 draws.) Each coefficient is
-// within a few ulps of the exact ratio (as SHANGRLA's term is), and the
-// roundings vary from draw to draw; the region excludes m_j near U, where
-// SHANGRLA's U − m_j loses the digits of the rounded m_j and the two would
-// differ by more than 10^-13 relative. Over 10^6 draws the history stays
+// 10^6 draws.) Each coefficient is within a few ulps of the exact ratio (as
+// SHANGRLA's term is), and the roundings vary from draw to draw; the region
+// excludes m_j near U, where SHANGRLA's U − m_j loses the digits of the
+// rounded m_j and the two would differ by more than 10^-13 relative. Over 10^6 draws the history stays
 // within 10^-12 relative of SHANGRLA's order (TestLongSamples). With N
 // infinite (shrink_trunc; the other estimators are pure), coefs does not
 // apply: SHANGRLA's order is kept.
 //
 // For shrink_trunc with F = 0, eta_j is weighted_j where estState.next
-// would return it; weighted_j comes with the coefficients from one division
-// (shrinkCoefs), and the test of weighted_j against m_j(1+ε) + tolB is
-// made here as (P + tolB·D)(1 + 10^-12) ≤ weighted_j·D, which implies it
-// despite the roundings. Where it fails, coefs computes m_j and calls next
+// would return it (shrinkCoefs computes it with the coefficients), and the
+// test of weighted_j against m_j(1+ε) + tolB is made here as (P +
+// tolB·D)(1 + 10^-12) ≤ weighted_j·D, which implies it despite the
+// roundings. Where it fails, coefs computes m_j and calls next
 // (SHANGRLA's order for eta_j).
 func (s *alphaStream) coefs(n int, sum float64) (ca, cb, e1, e2 float64, ok bool) {
 	u, e := s.pop.U, &s.est
@@ -411,15 +411,12 @@ func recipsOf(D, P, Q, u float64) (qz, pz float64) {
 }
 
 // shrinkCoefs is shrink_trunc's weighted_j = num/dj (num = D_s·Eta + S_j,
-// dj = D_s + j − 1) and recipsOf's Q·z and P·z with one division: y =
-// 1/(dj·P·Q·U), weighted_j = num·(P·Q·U·y), z = (D·dj)·y. weighted_j is
-// then within 2.5 ulp of SHANGRLA's num/dj, and is the estimate wherever
-// coefs' test of it passes.
+// dj = D_s + j − 1, as SHANGRLA computes it) and recipsOf's Q·z and P·z.
+// (One division for both, 1/(dj·P·Q·U), was tried: its chain of dependent
+// operations made each draw slower than the two independent divisions.)
 func shrinkCoefs(num, dj, D, P, Q, u float64) (w, qz, pz float64) {
-	pqu := P * Q * u
-	y := 1 / (dj * pqu)
-	z := (D * dj) * y
-	return num * (pqu * y), Q * z, P * z
+	qz, pz = recipsOf(D, P, Q, u)
+	return num / dj, qz, pz
 }
 
 // prepare computes the next draw's term coefficients (or m and eta) and
