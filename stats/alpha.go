@@ -247,7 +247,7 @@ func (a Alpha) Risk(x []float64) (Result, error) {
 				break
 			}
 		}
-		if err := s.step(x[i]); err != nil {
+		if err := s.Add(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
@@ -291,7 +291,6 @@ type alphaStream struct {
 	tail tail
 	pure bool // the term is a function of x alone: memo holds it
 	memo memo
-	pend pending
 
 	// Unless pure, the next draw j = N()+1's term is computed from what
 	// prepare (or Add's fast path) leaves here when the previous draw is
@@ -452,41 +451,13 @@ func (s *alphaStream) prepare() {
 	s.fast = (ok || s.m > 1e-14 && s.m < s.g.mhi) && !s.prod.slow && !s.shrinkVar
 }
 
-// Add takes the next observation: it checks x and holds it (see pending);
-// flush processes what it holds.
-func (s *alphaStream) Add(x float64) error {
-	if n := s.tail.n + s.pend.n; !s.g.ok(x, n) {
-		return checkObs("alpha_mart", x, s.pop.U, n, s.pop.N)
-	}
-	s.pend.x[s.pend.n] = x
-	if s.pend.n++; s.pend.n == streamBatch {
-		s.flush()
-	}
-	return nil
-}
-
-// flush processes the observations Add holds, in order: run's loops where
-// they apply, step otherwise (one held observation: step).
-func (s *alphaStream) flush() {
-	xs := s.pend.x[:s.pend.n]
-	s.pend.n = 0
-	for i := 0; i < len(xs); i++ {
-		if s.fast && (s.coef || s.pure) && len(xs) > 1 {
-			if i = s.run(xs, nil, i); i == len(xs) {
-				break
-			}
-		}
-		s.step(xs[i]) // Add checked it
-	}
-}
-
-// step takes the next observation. The fast path is the general path (add)
+// Add takes the next observation. The fast path is the general path (add)
 // for the usual case: a valid x, a null mean m_j clear of 0 and U (coefs'
 // region, or guard.post's), a term already in memo when pure, and a
 // product whose new fraction stays in range and is not NaN. It computes
 // the very same operations; any other case goes to add before anything is
 // changed.
-func (s *alphaStream) step(x float64) error {
+func (s *alphaStream) Add(x float64) error {
 	n := s.tail.n
 	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
 		return s.add(x)
@@ -561,10 +532,10 @@ func (s *alphaStream) step(x float64) error {
 // run is Add's fast path with coefs' form of the term (N finite) for the
 // whole-sample form: from x[i] on, while each draw would take that path and
 // the next draw's coefficients come from Add's inlined coefs, it computes
-// the same operations as step, with the stream's state in local variables,
+// the same operations as Add, with the stream's state in local variables,
 // and sets h (unless nil) to the history entries. It returns the index of
 // the first draw it did not take (len(x) at the end), leaving the stream as
-// step would have. There is one loop per estimator, so that each keeps its
+// Add would have. There is one loop per estimator, so that each keeps its
 // state in registers.
 func (s *alphaStream) run(x, h []float64, i int) int {
 	e := &s.est
@@ -765,14 +736,12 @@ func (s *alphaStream) add(x float64) error {
 // P and Last first note whether the sample total exceeds N·T (the last M
 // is then +Inf).
 func (s *alphaStream) P() float64 {
-	s.flush()
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return s.tail.p()
 }
 func (s *alphaStream) Last() float64 {
-	s.flush()
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return s.tail.lastFinal()
 }
-func (s *alphaStream) rawLast() float64 { s.flush(); return s.tail.last() }
-func (s *alphaStream) N() int           { return s.tail.n + s.pend.n }
+func (s *alphaStream) rawLast() float64 { return s.tail.last() }
+func (s *alphaStream) N() int           { return s.tail.n }

@@ -256,7 +256,7 @@ func (b Betting) Risk(x []float64) (Result, error) {
 				break
 			}
 		}
-		if err := s.step(x[i]); err != nil {
+		if err := s.Add(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
@@ -331,7 +331,6 @@ type bettingStream struct {
 	bet  betState
 	prod scaled
 	tail tail
-	pend pending
 	// m and lam are the null mean m_j and the bet λ_j of the next draw j =
 	// N()+1, computed (by prepare) when the previous draw was added, so
 	// that the divisions behind them do not delay the next term.
@@ -399,12 +398,12 @@ func (s *bettingStream) setNext(m, lam float64) {
 	s.fast = m > 1e-14 && m < s.g.mhi && !s.prod.slow
 }
 
-// step takes the next observation. Its fast path is the general path (add)
+// Add takes the next observation. Its fast path is the general path (add)
 // for the usual case, a valid x, m clear of 0 and u, and a product whose
 // fraction stays in range with a value that is not NaN, with the same
 // operations; any other case goes to add before anything is
 // changed.
-func (s *bettingStream) step(x float64) error {
+func (s *bettingStream) Add(x float64) error {
 	n := s.tail.n
 	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
 		return s.add(x)
@@ -455,10 +454,10 @@ func (s *bettingStream) step(x float64) error {
 
 // run is Add's fast path for the whole-sample form (a constant bet, or
 // aGRAPA with a constant c): from x[i] on, while each draw would take that
-// path, it computes the same operations as step, with the stream's state in
+// path, it computes the same operations as Add, with the stream's state in
 // local variables, and sets h to the history entries. It returns the index
 // of the first draw it did not take (len(x) at the end), leaving the
-// stream as step would have. There is one loop per kind of bet, so that
+// stream as Add would have. There is one loop per kind of bet, so that
 // each keeps its state in registers.
 func (s *bettingStream) run(x, h []float64, i int) int {
 	switch {
@@ -579,42 +578,12 @@ func (s *bettingStream) add(x float64) error {
 // P and Last first note whether the sample total exceeds N·T (the last M
 // is then +Inf).
 func (s *bettingStream) P() float64 {
-	s.flush()
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return s.tail.p()
 }
 func (s *bettingStream) Last() float64 {
-	s.flush()
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return s.tail.lastFinal()
 }
-func (s *bettingStream) rawLast() float64 { s.flush(); return s.tail.last() }
-func (s *bettingStream) N() int           { return s.tail.n + s.pend.n }
-
-// Add takes the next observation: it checks x and holds it (see pending);
-// flush processes what it holds.
-func (s *bettingStream) Add(x float64) error {
-	if n := s.tail.n + s.pend.n; !s.g.ok(x, n) {
-		return checkObs("betting_mart", x, s.pop.U, n, s.pop.N)
-	}
-	s.pend.x[s.pend.n] = x
-	if s.pend.n++; s.pend.n == streamBatch {
-		s.flush()
-	}
-	return nil
-}
-
-// flush processes the observations Add holds, in order: run's loops where
-// they apply, step otherwise (one held observation: step).
-func (s *bettingStream) flush() {
-	xs := s.pend.x[:s.pend.n]
-	s.pend.n = 0
-	for i := 0; i < len(xs); i++ {
-		if s.fast && len(xs) > 1 {
-			if i = s.run(xs, nil, i); i == len(xs) {
-				break
-			}
-		}
-		s.step(xs[i]) // Add checked it
-	}
-}
+func (s *bettingStream) rawLast() float64 { return s.tail.last() }
+func (s *bettingStream) N() int           { return s.tail.n }

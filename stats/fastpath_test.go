@@ -8,14 +8,12 @@ import (
 	"testing"
 )
 
-// The streams have fast paths (step's, and the loops run that the
-// whole-sample forms and the streams' batches use) that must compute
-// exactly what their general paths compute. These tests feed the same
-// observations to a stream through Add and to another through its general
-// path alone, and require every p and history entry to agree bit for bit.
-// Querying after every Add makes the stream take step's fast path;
-// TestStreamBatches queries at random points, so that Add's batches take
-// run's loops.
+// The streams have fast paths (Add's, and the loops run that the
+// whole-sample forms use) that must compute exactly what their general paths
+// compute. These tests feed the same observations to a stream through Add
+// and to another through its general path alone, and require every p and
+// history entry to agree bit for bit; TestWholeMatchesStream compares the
+// whole-sample form (run's loops) with the stream.
 
 // fastPathSamples are samples that exercise both paths: polling and
 // comparison data near and far from the null, long runs that drive a product
@@ -276,75 +274,5 @@ func TestBettingRiskErrorOrder(t *testing.T) {
 	}
 	if _, err := (Betting{Bet: FixedBet{Lam: -1}}).Risk([]float64{0.5, 1}); err == nil || !strings.Contains(err.Error(), "lam = -1") {
 		t.Errorf("valid sample, invalid bet: error %v", err)
-	}
-}
-
-// Streams hold up to streamBatch observations and process them together
-// (run's loops); queried at random points, they must give what the general
-// path gives one observation at a time.
-func TestStreamBatches(t *testing.T) {
-	r := rand.New(rand.NewPCG(31, 32))
-	for _, u := range []float64{1, 2 / 1.99, 1.5} {
-		for _, x := range fastPathSamples(u) {
-			for _, N := range []int{0, len(x), len(x) + 3, 3 * len(x)} {
-				pop := Population{N: N, U: u}
-				type gen struct {
-					s   stream
-					add addFunc
-				}
-				var cases []func() gen
-				for _, est := range []Estimator{
-					FixedAlternativeMean{Eta: 0.52 * u}, FixedAlternativeMean{Eta: 0.9 * u},
-					ShrinkTrunc{Eta: 0.55 * u}, ShrinkTrunc{}, ShrinkTrunc{F: 0.2, D: 10}, OptimalComparison{},
-				} {
-					a := Alpha{Population: pop, Estimator: est}
-					cases = append(cases, func() gen {
-						s, err := a.start()
-						if err != nil {
-							return gen{}
-						}
-						return gen{s, s.add}
-					})
-				}
-				for _, bet := range []Bet{FixedBet{Lam: 0.1}, FixedBet{Lam: 1.9}, AGRAPA{}, AGRAPA{Lam: 0.3, C0: 0.5, CMax: 0.9, Grow: 1}} {
-					b := Betting{Population: pop, Bet: bet}
-					cases = append(cases, func() gen {
-						s, _ := b.start(nil)
-						return gen{s, s.add}
-					})
-				}
-				for _, eta := range []float64{0.52 * u, 0} {
-					w := WaldSPRT{Population: pop, Eta: eta}
-					cases = append(cases, func() gen {
-						s, _ := w.start("wald_sprt")
-						return gen{s, s.step}
-					})
-				}
-				for k, mk := range cases {
-					batched, general := mk(), mk()
-					if batched.s == nil {
-						continue // optimal_comparison with u = 1
-					}
-					for i, v := range x {
-						if err := batched.s.Add(v); err != nil {
-							t.Fatal(err)
-						}
-						if err := general.add(v); err != nil {
-							t.Fatal(err)
-						}
-						if r.IntN(97) == 0 || i == len(x)-1 {
-							if math.Float64bits(batched.s.rawLast()) != math.Float64bits(general.s.rawLast()) ||
-								math.Float64bits(batched.s.P()) != math.Float64bits(general.s.P()) || batched.s.N() != general.s.N() {
-								t.Fatalf("case %d N=%d u=%v: after %d: batched %v %v, general %v %v",
-									k, N, u, i+1, batched.s.rawLast(), batched.s.P(), general.s.rawLast(), general.s.P())
-							}
-						}
-					}
-					if math.Float64bits(batched.s.Last()) != math.Float64bits(general.s.Last()) {
-						t.Fatalf("case %d N=%d u=%v: last %v, general %v", k, N, u, batched.s.Last(), general.s.Last())
-					}
-				}
-			}
-		}
 	}
 }

@@ -374,21 +374,6 @@ func (c *memo) reset() {
 
 func memoSlot(b uint64) uint64 { return (b * 0x9e37_79b9_7f4a_7c15) >> 60 }
 
-// streamBatch is how many observations the streams of ALPHA, betting and
-// Wald's SPRT hold before they process them (see pending).
-const streamBatch = 32
-
-// pending holds observations that a stream's Add has checked but not yet
-// processed: processing them together (flush, with the loops that the
-// whole-sample forms use) keeps the stream's state in registers from one
-// observation to the next, and every query processes them first. The values
-// are those of one observation at a time (the loops compute the same
-// operations), so holding them changes no result.
-type pending struct {
-	x [streamBatch]float64
-	n int
-}
-
 // stream is what every Stream of this package implements.
 type stream interface {
 	Stream

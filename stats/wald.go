@@ -51,7 +51,7 @@ func (s *waldStream) risk(x []float64) (Result, error) {
 		if i = s.run(x, h, i); i == len(x) {
 			break
 		}
-		if err := s.step(x[i]); err != nil {
+		if err := s.Add(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
@@ -61,9 +61,9 @@ func (s *waldStream) risk(x []float64) (Result, error) {
 
 // run is Add for the whole-sample form where N is finite, m_j is in coefs'
 // region and the product stays in range: from x[i] on, it computes the same
-// operations as step, with the stream's state in local variables, and sets h
+// operations as Add, with the stream's state in local variables, and sets h
 // to the history entries. It returns the index of the first draw it did
-// not take (len(x) at the end), leaving the stream as step would have.
+// not take (len(x) at the end), leaving the stream as Add would have.
 func (s *waldStream) run(x, h []float64, i int) int {
 	N := s.pop.N
 	if s.prod.slow {
@@ -136,40 +136,11 @@ type waldStream struct {
 	sum           float64
 	prod          scaled
 	tail          tail
-	pend          pending
 	memo          memo // the terms, with replacement (N = 0)
 }
 
-// Add takes the next observation: it checks x and holds it (see pending);
-// flush processes what it holds.
-func (s *waldStream) Add(x float64) error {
-	if n := s.tail.n + s.pend.n; !s.g.ok(x, n) {
-		return checkObs(s.name, x, s.pop.U, n, s.pop.N)
-	}
-	s.pend.x[s.pend.n] = x
-	if s.pend.n++; s.pend.n == streamBatch {
-		s.flush()
-	}
-	return nil
-}
-
-// flush processes the observations Add holds, in order: run where it
-// applies, step otherwise.
-func (s *waldStream) flush() {
-	xs := s.pend.x[:s.pend.n]
-	s.pend.n = 0
-	for i := 0; i < len(xs); i++ {
-		if len(xs) > 1 {
-			if i = s.run(xs, nil, i); i == len(xs) {
-				break
-			}
-		}
-		s.step(xs[i]) // Add checked it
-	}
-}
-
 // runPure is run with N infinite, where the term is a function of x alone
-// (memo), as step computes it.
+// (memo), as Add computes it.
 func (s *waldStream) runPure(x, h []float64, i int) int {
 	xmax := s.g.xmax
 	f, scale := s.prod.f, s.prod.scale
@@ -202,8 +173,8 @@ func (s *waldStream) runPure(x, h []float64, i int) int {
 	return i
 }
 
-// step takes the next observation.
-func (s *waldStream) step(x float64) error {
+// Add takes the next observation.
+func (s *waldStream) Add(x float64) error {
 	u, n := s.pop.U, s.tail.n
 	if !s.g.ok(x, n) {
 		return checkObs(s.name, x, u, n, s.pop.N)
@@ -259,17 +230,15 @@ func waldTerm(x, eta, m, u float64) float64 {
 // P and Last first note whether the sample total exceeds N·T (the last M
 // is then +Inf).
 func (s *waldStream) P() float64 {
-	s.flush()
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return s.tail.p()
 }
 func (s *waldStream) Last() float64 {
-	s.flush()
 	s.tail.exceed = s.pop.N > 0 && s.sum > s.nt
 	return s.tail.lastFinal()
 }
-func (s *waldStream) rawLast() float64 { s.flush(); return s.tail.last() }
-func (s *waldStream) N() int           { return s.tail.n + s.pend.n }
+func (s *waldStream) rawLast() float64 { return s.tail.last() }
+func (s *waldStream) N() int           { return s.tail.n }
 
 // Bravo is the BRAVO test for a two-way comparison in a polling audit
 // (Lindeman, Stark & Yates 2012, "BRAVO: Ballot-polling Risk-limiting Audits
