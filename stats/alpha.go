@@ -509,14 +509,18 @@ func (s *alphaStream) Add(x float64) error {
 			term = alphaTerm(x, s.eta, s.m, u)
 		}
 	}
-	f, v, ok := mulStep(s.prod.f, s.prod.scale, term)
-	if !ok {
+	f := s.prod.f * (term)
+	v := f * s.prod.scale // scaled.value, with slow false
+	if !stepOK(f, v) {
 		return s.add(x)
 	}
+	v = postClear(v) // guard.post, m being clear of 0 and u
 	s.prod.f = f
 	s.tail.n = n + 1
 	s.tail.lastM = v
-	s.tail.max = maxPos(s.tail.max, v)
+	if v > s.tail.max {
+		s.tail.max = v
+	}
 	s.sum = sum
 	if s.pure {
 		return nil
@@ -561,7 +565,7 @@ func (s *alphaStream) run(x, h []float64, i int) int {
 func (s *alphaStream) runPure(x, h []float64, i int) int {
 	xmax, nmax := s.g.xmax, s.g.nmax
 	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
-	mb := maxBits(s.tail.max)
+	mx := s.tail.max
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
@@ -572,16 +576,21 @@ func (s *alphaStream) runPure(x, h []float64, i int) int {
 		if s.memo.key[k] != b {
 			break
 		}
-		f1, v, ok := mulStep(f, scale, s.memo.val[k])
-		if !ok {
+		f1 := f * (s.memo.val[k])
+		v := f1 * scale // scaled.value, with slow false
+		if !stepOK(f1, v) {
 			break
 		}
-		f, n, sum, last, mb = f1, n+1, sum+xi, v, maxPosBits(mb, v)
+		v = postClear(v) // guard.post, m being clear of 0 and u
+		f, n, sum, last = f1, n+1, sum+xi, v
+		if v > mx {
+			mx = v
+		}
 		if h != nil {
 			h[i] = hist(v)
 		}
 	}
-	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
 	return i
 }
 
@@ -590,7 +599,7 @@ func (s *alphaStream) runPure(x, h []float64, i int) int {
 func (s *alphaStream) runFixed(x, h []float64, i int) int {
 	N, u, nt, qlo, xmax, nmax, neta := s.pop.N, s.pop.U, s.nt, s.qlo, s.g.xmax, s.g.nmax, s.est.neta
 	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
-	mb := maxBits(s.tail.max)
+	mx := s.tail.max
 	ca, cb := s.ca, s.cb
 	D := float64(N - n - 1) // N − j + 1 for the next draw j = n+2, counted down exactly
 	for ; i < len(x); i++ {
@@ -606,17 +615,22 @@ func (s *alphaStream) runFixed(x, h []float64, i int) int {
 		}
 		A := neta - sum1
 		ca1, cb1 := coefsOf(A, u*D-A, P, Q, u)
-		f1, v, ok := mulStep(f, scale, xi*ca+(u-xi)*cb)
-		if !ok {
+		f1 := f * (xi*ca + (u-xi)*cb)
+		v := f1 * scale // scaled.value, with slow false
+		if !stepOK(f1, v) {
 			break
 		}
-		f, n, sum, last, mb, D = f1, n+1, sum1, v, maxPosBits(mb, v), D-1
+		v = postClear(v) // guard.post, m being clear of 0 and u
+		f, n, sum, last, D = f1, n+1, sum1, v, D-1
+		if v > mx {
+			mx = v
+		}
 		ca, cb = ca1, cb1
 		if h != nil {
 			h[i] = hist(v)
 		}
 	}
-	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
 	s.ca, s.cb = ca, cb
 	return i
 }
@@ -626,7 +640,7 @@ func (s *alphaStream) runConst(x, h []float64, i int) int {
 	N, u, nt, qlo, xmax, nmax := s.pop.N, s.pop.U, s.nt, s.qlo, s.g.xmax, s.g.nmax
 	e1, e2 := s.e1, s.e2
 	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
-	mb := maxBits(s.tail.max)
+	mx := s.tail.max
 	ca, cb := s.ca, s.cb
 	D := float64(N - n - 1) // N − j + 1 for the next draw j = n+2, counted down exactly
 	for ; i < len(x); i++ {
@@ -641,17 +655,22 @@ func (s *alphaStream) runConst(x, h []float64, i int) int {
 			break
 		}
 		ca1, cb1 := recipsOf(D, P, Q, u)
-		f1, v, ok := mulStep(f, scale, xi*e1*ca+(u-xi)*e2*cb)
-		if !ok {
+		f1 := f * (xi*e1*ca + (u-xi)*e2*cb)
+		v := f1 * scale // scaled.value, with slow false
+		if !stepOK(f1, v) {
 			break
 		}
-		f, n, sum, last, mb, D = f1, n+1, sum1, v, maxPosBits(mb, v), D-1
+		v = postClear(v) // guard.post, m being clear of 0 and u
+		f, n, sum, last, D = f1, n+1, sum1, v, D-1
+		if v > mx {
+			mx = v
+		}
 		ca, cb = ca1, cb1
 		if h != nil {
 			h[i] = hist(v)
 		}
 	}
-	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
 	s.ca, s.cb = ca, cb
 	return i
 }
@@ -661,7 +680,7 @@ func (s *alphaStream) runShrink(x, h []float64, i int) int {
 	N, u, nt, qlo, xmax, nmax := s.pop.N, s.pop.U, s.nt, s.qlo, s.g.xmax, s.g.nmax
 	deta, d, tolB, umax := s.est.deta, s.est.d, s.est.tolB, s.est.umax
 	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
-	mb := maxBits(s.tail.max)
+	mx := s.tail.max
 	ca, cb, e1, e2 := s.ca, s.cb, s.e1, s.e2
 	k := float64(n + 1)     // counted up exactly
 	D := float64(N - n - 1) // N − j + 1 for the next draw j = n+2, counted down exactly
@@ -680,17 +699,22 @@ func (s *alphaStream) runShrink(x, h []float64, i int) int {
 		if !(w > 0 && (P+tolB*D)*(1+1e-12) <= w*D && w <= umax-tolB) {
 			break
 		}
-		f1, v, ok := mulStep(f, scale, xi*e1*ca+(u-xi)*e2*cb)
-		if !ok {
+		f1 := f * (xi*e1*ca + (u-xi)*e2*cb)
+		v := f1 * scale // scaled.value, with slow false
+		if !stepOK(f1, v) {
 			break
 		}
-		f, n, sum, last, mb, D, k = f1, n+1, sum1, v, maxPosBits(mb, v), D-1, k+1
+		v = postClear(v) // guard.post, m being clear of 0 and u
+		f, n, sum, last, D, k = f1, n+1, sum1, v, D-1, k+1
+		if v > mx {
+			mx = v
+		}
 		ca, cb, e1, e2 = ca1, cb1, w, u-w
 		if h != nil {
 			h[i] = hist(v)
 		}
 	}
-	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
 	s.ca, s.cb, s.e1, s.e2 = ca, cb, e1, e2
 	return i
 }

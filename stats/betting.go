@@ -430,14 +430,18 @@ func (s *bettingStream) Add(x float64) error {
 		m2 = b.m2 + (x-old)*(x-mu)
 		raw = (mu - m) / (m2*b.rk + (m-mu)*(m-mu))
 	}
-	f, v, ok := mulStep(s.prod.f, s.prod.scale, 1+lam*(x-m))
-	if !ok {
+	f := s.prod.f * (1 + lam*(x-m))
+	v := f * s.prod.scale // scaled.value, with slow false
+	if !stepOK(f, v) {
 		return s.add(x)
 	}
+	v = postClear(v) // guard.post, m being clear of 0 and u
 	s.prod.f = f
 	s.tail.n = n + 1
 	s.tail.lastM = v
-	s.tail.max = maxPos(s.tail.max, v)
+	if v > s.tail.max {
+		s.tail.max = v
+	}
 	s.sum = sum
 	if !agrapa {
 		s.setNext(m1, b.lam)
@@ -474,7 +478,7 @@ func (s *bettingStream) run(x, h []float64, i int) int {
 func (s *bettingStream) runConst(x, h []float64, i int) int {
 	N, nt, t, xmax, nmax, mhi := s.pop.N, s.nt, s.pop.T, s.g.xmax, s.g.nmax, s.g.mhi
 	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
-	mb := maxBits(s.tail.max)
+	mx := s.tail.max
 	m, lam := s.m, s.lam
 	for ; i < len(x); i++ {
 		xi := x[i]
@@ -483,11 +487,16 @@ func (s *bettingStream) runConst(x, h []float64, i int) int {
 		}
 		sum1 := sum + xi
 		m1 := nullMean(N, nt, t, sum1, n+1)
-		f1, v, ok := mulStep(f, scale, 1+lam*(xi-m))
-		if !ok {
+		f1 := f * (1 + lam*(xi-m))
+		v := f1 * scale // scaled.value, with slow false
+		if !stepOK(f1, v) {
 			break
 		}
-		f, n, sum, last, mb = f1, n+1, sum1, v, maxPosBits(mb, v)
+		v = postClear(v) // guard.post, m being clear of 0 and u
+		f, n, sum, last = f1, n+1, sum1, v
+		if v > mx {
+			mx = v
+		}
 		m = m1
 		if h != nil {
 			h[i] = hist(v)
@@ -498,7 +507,7 @@ func (s *bettingStream) runConst(x, h []float64, i int) int {
 			break
 		}
 	}
-	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
 	s.setNext(m, lam)
 	return i
 }
@@ -506,7 +515,7 @@ func (s *bettingStream) runConst(x, h []float64, i int) int {
 func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 	N, nt, t, xmax, nmax, mhi := s.pop.N, s.nt, s.pop.T, s.g.xmax, s.g.nmax, s.g.mhi
 	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
-	mb := maxBits(s.tail.max)
+	mx := s.tail.max
 	m, lam := s.m, s.lam
 	b := &s.bet
 	c0, mean, m2, rk, raw := b.c0, b.mean, b.m2, b.rk, b.prevRaw
@@ -539,11 +548,16 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 		mu := mean + (xi-mean)*rk
 		m21 := m2 + (xi-mean)*(xi-mu)
 		raw1 := (mu - m) / (m21*rk + (m-mu)*(m-mu))
-		f1, v, ok := mulStep(f, scale, 1+lam*(xi-m))
-		if !ok {
+		f1 := f * (1 + lam*(xi-m))
+		v := f1 * scale // scaled.value, with slow false
+		if !stepOK(f1, v) {
 			break
 		}
-		f, n, sum, last, mb, fn, D = f1, n+1, sum1, v, maxPosBits(mb, v), fn+1, D-1
+		v = postClear(v) // guard.post, m being clear of 0 and u
+		f, n, sum, last, fn, D = f1, n+1, sum1, v, fn+1, D-1
+		if v > mx {
+			mx = v
+		}
 		mean, m2, raw, rk = mu, m21, raw1, rk1
 		m, lam = m1, clipBet(c0, m1, raw1)
 		if h != nil {
@@ -555,7 +569,7 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 			break
 		}
 	}
-	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, math.Float64frombits(uint64(mb))
+	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
 	b.mean, b.m2, b.rk, b.prevRaw, b.q = mean, m2, rk, raw, q
 	s.setNext(m, lam)
 	return i

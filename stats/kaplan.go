@@ -252,7 +252,7 @@ func (s *kkStream) run(x, h []float64, i int) int {
 	N, g, ntg, xmax, nmax := s.pop.N, s.g, s.ntg, s.gd.xmax, s.gd.nmax
 	f, scale := s.prod.f, s.prod.scale
 	n, sum, last := s.tail.n, s.sum, s.tail.lastM
-	mb := maxBits(s.tail.max)
+	mx := s.tail.max
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
@@ -269,11 +269,13 @@ func (s *kkStream) run(x, h []float64, i int) int {
 			break
 		}
 		f, n, sum, last = f1, n+1, sum+xg, v
-		mb = maxPosBits(mb, v) // v is positive
+		if v > mx {
+			mx = v
+		}
 		h[i] = hist(v)
 	}
 	s.prod.f = f
-	s.tail.n, s.tail.max, s.tail.lastM = n, math.Float64frombits(uint64(mb)), last
+	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
 	s.sum = sum
 	return i
 }

@@ -220,29 +220,14 @@ func postClear(v float64) float64 {
 	return v
 }
 
-// mulStep is the fast paths' step of the running product: f1 = f·term, and
-// its value v = f1·scale (scaled.value, with slow false) after guard.post
-// (postClear: the null mean being clear of 0 and u). ok is false where
-// scaled.mul would renormalise f1 or v is NaN: the general path's cases.
-// Where ok, v is positive (postClear maps anything at most 1e-14 to 1 or
-// leaves it in (2^-51, 1e-14]).
-func mulStep(f, scale, term float64) (f1, v float64, ok bool) {
-	f1 = f * term
-	v = f1 * scale
-	ok = (math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v
-	return f1, postClear(v), ok
+// stepOK is the fast paths' test of a step of the running product, f1 =
+// f·term, whose value is v = f1·scale (scaled.value, with slow false): false
+// where scaled.mul would renormalise f1 or v is NaN, the general path's
+// cases. (The fast path then applies postClear, guard.post for a null mean
+// clear of 0 and u.)
+func stepOK(f1, v float64) bool {
+	return (math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v
 }
-
-// maxPos is tail.record's update of the maximum, max(m, v), for a positive v
-// (as mulStep gives), without a branch that the data would mispredict:
-// positive floats order as their bits do as integers, and a negative m
-// (−Inf before the first draw) has a negative int64.
-func maxPos(m, v float64) float64 {
-	return math.Float64frombits(uint64(maxPosBits(maxBits(m), v)))
-}
-
-func maxBits(m float64) int64              { return int64(math.Float64bits(m)) }
-func maxPosBits(mb int64, v float64) int64 { return max(mb, int64(math.Float64bits(v))) }
 
 func newGuard(p Population) guard {
 	g := guard{xmax: p.U * (1 + 1e-9), nmax: math.MaxInt, mhi: p.U * (1 - 3e-6)}

@@ -75,7 +75,7 @@ func (s *waldStream) run(x, h []float64, i int) int {
 	u, nt, neta, xmax, nmax := s.pop.U, s.nt, s.neta, s.g.xmax, s.g.nmax
 	f, scale := s.prod.f, s.prod.scale
 	n, sum, last := s.tail.n, s.sum, s.tail.lastM
-	mb := maxBits(s.tail.max)
+	mx := s.tail.max
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
@@ -97,13 +97,15 @@ func (s *waldStream) run(x, h []float64, i int) int {
 			break
 		}
 		f, n, sum, last = f1, n+1, sum+xi, v
-		mb = maxPosBits(mb, v) // v is positive
+		if v > mx {
+			mx = v
+		}
 		if h != nil {
 			h[i] = hist(v)
 		}
 	}
 	s.prod.f = f
-	s.tail.n, s.tail.max, s.tail.lastM = n, math.Float64frombits(uint64(mb)), last
+	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
 	s.sum = sum
 	return i
 }
@@ -145,7 +147,7 @@ func (s *waldStream) runPure(x, h []float64, i int) int {
 	xmax := s.g.xmax
 	f, scale := s.prod.f, s.prod.scale
 	n, sum, last := s.tail.n, s.sum, s.tail.lastM
-	mb := maxBits(s.tail.max)
+	mx := s.tail.max
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax) {
@@ -162,13 +164,15 @@ func (s *waldStream) runPure(x, h []float64, i int) int {
 			break // a zero term included
 		}
 		f, n, sum, last = f1, n+1, sum+xi, v
-		mb = maxPosBits(mb, v) // v is positive: the terms are
+		if v > mx {
+			mx = v
+		}
 		if h != nil {
 			h[i] = hist(v)
 		}
 	}
 	s.prod.f = f
-	s.tail.n, s.tail.max, s.tail.lastM = n, math.Float64frombits(uint64(mb)), last
+	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
 	s.sum = sum
 	return i
 }
