@@ -256,7 +256,143 @@ func (a Alpha) Risk(x []float64) (Result, error) {
 }
 
 // Start implements Test.
-func (a Alpha) Start() (Stream, error) { return a.start() }
+func (a Alpha) Start() (Stream, error) {
+	s, err := a.start()
+	if err != nil || s.pop.N == 0 {
+		return s, err
+	}
+	// With N finite, a stream whose Add has the fast path of its estimator
+	// alone (the same operations as alphaStream.Add).
+	switch s.est.kind {
+	case estFixed:
+		return alphaFixedStream{s}, nil
+	case estConst:
+		return alphaConstStream{s}, nil
+	}
+	if s.est.f == 0 {
+		return alphaShrinkStream{s}, nil
+	}
+	return s, nil
+}
+
+// alphaFixedStream, alphaConstStream and alphaShrinkStream are alphaStream
+// with N finite and one estimator: Add's fast path (coefs' form of the term)
+// without the tests and loads of the others, and alphaStream.Add for any
+// other case. They compute the same operations as alphaStream.Add.
+type (
+	alphaFixedStream  struct{ *alphaStream }
+	alphaConstStream  struct{ *alphaStream }
+	alphaShrinkStream struct{ *alphaStream }
+)
+
+// Add implements Stream: alphaStream.Add for fixed_alternative_mean, whose
+// e1 and e2 are 1.
+func (w alphaFixedStream) Add(x float64) error {
+	s := w.alphaStream
+	n := s.tail.n
+	if !(s.fast && s.coef && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
+		return s.Add(x)
+	}
+	u := s.pop.U
+	sum := s.sum + x
+	D := float64(s.pop.N - n - 1)
+	P := s.nt - sum
+	Q := u*D - P
+	ok1 := P > mLo*D && Q > s.qlo*D
+	var ca1, cb1 float64
+	if ok1 {
+		A := s.est.neta - sum
+		ca1, cb1 = coefsOf(A, u*D-A, P, Q, u)
+	}
+	f := s.prod.f * (x*s.ca + (u-x)*s.cb)
+	v := f * s.prod.scale // scaled.value, with slow false
+	if !stepOK(f, v) {
+		return s.add(x)
+	}
+	s.commit(f, postClear(v), sum)
+	if ok1 {
+		s.ca, s.cb, s.e1, s.e2 = ca1, cb1, 1, 1 // coef and fast stay set
+		return nil
+	}
+	s.prepare()
+	return nil
+}
+
+// Add implements Stream: alphaStream.Add for optimal_comparison.
+func (w alphaConstStream) Add(x float64) error {
+	s := w.alphaStream
+	n := s.tail.n
+	if !(s.fast && s.coef && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
+		return s.Add(x)
+	}
+	u := s.pop.U
+	sum := s.sum + x
+	D := float64(s.pop.N - n - 1)
+	P := s.nt - sum
+	Q := u*D - P
+	ok1 := P > mLo*D && Q > s.qlo*D
+	var ca1, cb1 float64
+	if ok1 {
+		ca1, cb1 = recipsOf(D, P, Q, u)
+	}
+	f := s.prod.f * (x*s.e1*s.ca + (u-x)*s.e2*s.cb)
+	v := f * s.prod.scale // scaled.value, with slow false
+	if !stepOK(f, v) {
+		return s.add(x)
+	}
+	s.commit(f, postClear(v), sum)
+	if ok1 {
+		s.ca, s.cb = ca1, cb1 // coef, fast, e1 and e2 stay set
+		return nil
+	}
+	s.prepare()
+	return nil
+}
+
+// Add implements Stream: alphaStream.Add for shrink_trunc with F = 0.
+func (w alphaShrinkStream) Add(x float64) error {
+	s := w.alphaStream
+	n := s.tail.n
+	if !(s.fast && s.coef && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
+		return s.Add(x)
+	}
+	u := s.pop.U
+	sum := s.sum + x
+	D := float64(s.pop.N - n - 1)
+	P := s.nt - sum
+	Q := u*D - P
+	ok1 := P > mLo*D && Q > s.qlo*D
+	var w1, ca1, cb1 float64
+	if ok1 {
+		e := &s.est
+		w1, ca1, cb1 = shrinkCoefs(e.deta+sum, e.d+float64(n+1), D, P, Q, u)
+		ok1 = w1 > 0 && (P+e.tolB*D)*(1+1e-12) <= w1*D && w1 <= e.umax-e.tolB
+	}
+	f := s.prod.f * (x*s.e1*s.ca + (u-x)*s.e2*s.cb)
+	v := f * s.prod.scale // scaled.value, with slow false
+	if !stepOK(f, v) {
+		return s.add(x)
+	}
+	s.commit(f, postClear(v), sum)
+	if ok1 {
+		s.ca, s.cb, s.e1, s.e2 = ca1, cb1, w1, u-w1 // coef and fast stay set
+		return nil
+	}
+	s.prepare()
+	return nil
+}
+
+// commit records, at the end of Add's fast path, the draw whose product
+// fraction is f, value v, and which brings the sample total to sum.
+func (s *alphaStream) commit(f, v, sum float64) {
+	s.prod.f = f
+	s.tail.n++
+	s.tail.lastM = v
+	if v > s.tail.max {
+		s.tail.max = v
+	}
+	s.sum = sum
+}
 
 func (a Alpha) start() (*alphaStream, error) {
 	p, err := a.Population.resolved("alpha_mart")

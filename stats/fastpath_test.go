@@ -159,6 +159,10 @@ func TestAlphaFastPath(t *testing.T) {
 						continue // optimal_comparison with u = 1
 					}
 					checkSameStreams(t, est.Name(), x, fast, general, general.add)
+					// Start's stream for the estimator (its own Add).
+					own, _ := a.Start()
+					general, _ = a.start()
+					checkSameStreams(t, est.Name()+" (Start)", x, own, general, general.add)
 				}
 			}
 		}
