@@ -107,6 +107,7 @@ func (s *waldStream) run(x, h []float64, i int) int {
 	s.prod.f = f
 	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
 	s.sum = sum
+	s.ca, s.cb, s.coef = s.coefs(n, sum)
 	return i
 }
 
@@ -126,6 +127,7 @@ func (w WaldSPRT) start(name string) (*waldStream, error) {
 		return nil, inputErr(name, "eta = %v must be in (0, u = %v]", eta, p.U)
 	}
 	s := &waldStream{name: name, pop: p, g: newGuard(p), nt: float64(p.N) * p.T, eta: eta, neta: float64(p.N) * eta, prod: one(), tail: newTail()}
+	s.ca, s.cb, s.coef = s.coefs(0, 0)
 	s.memo.reset()
 	return s, nil
 }
@@ -139,6 +141,28 @@ type waldStream struct {
 	prod          scaled
 	tail          tail
 	memo          memo // the terms, with replacement (N = 0)
+	// With N finite, where coef is set, the next draw's term is x·ca +
+	// (U−x)·cb (see coefs), computed when the previous draw was added, so
+	// that its division does not delay the term.
+	ca, cb float64
+	coef   bool
+}
+
+// coefs returns the coefficients of the term of draw n+1 after n draws
+// whose total is sum, and ok, where N is finite and m_j is in (10^-14, U(1 −
+// 10^-3)) (as Alpha's; see alphaStream.coefs).
+func (s *waldStream) coefs(n int, sum float64) (ca, cb float64, ok bool) {
+	if s.pop.N == 0 {
+		return 0, 0, false
+	}
+	u := s.pop.U
+	D, P := float64(s.pop.N-n), s.nt-sum
+	if !(P > mLo*D && u*D-P > 1e-3*u*D) {
+		return 0, 0, false
+	}
+	A := s.neta - sum
+	ca, cb = coefsOf(A, u*D-A, P, u*D-P, u)
+	return ca, cb, true
 }
 
 // runPure is run with N infinite, where the term is a function of x alone
@@ -177,11 +201,28 @@ func (s *waldStream) runPure(x, h []float64, i int) int {
 	return i
 }
 
-// Add takes the next observation.
+// Add takes the next observation. Its fast path (N finite, the term from
+// coefs, a positive term and a product in range) computes the same
+// operations as the general path.
 func (s *waldStream) Add(x float64) error {
 	u, n := s.pop.U, s.tail.n
 	if !s.g.ok(x, n) {
 		return checkObs(s.name, x, u, n, s.pop.N)
+	}
+	if s.coef && !s.prod.slow {
+		sum := s.sum + x
+		ca1, cb1, ok1 := s.coefs(n+1, sum) // the next draw's, first
+		if term := x*s.ca + (u-x)*s.cb; term > 0 {
+			f := s.prod.f * term // scaled.mul, without its renormalisation
+			v := f * s.prod.scale
+			if stepOK(f, v) {
+				s.prod.f = f
+				s.tail.record(v)
+				s.sum = sum
+				s.ca, s.cb, s.coef = ca1, cb1, ok1
+				return nil
+			}
+		}
 	}
 	var m, term float64
 	if s.pop.N == 0 {
@@ -195,13 +236,10 @@ func (s *waldStream) Add(x float64) error {
 			term = waldTerm(x, s.eta, m, u)
 			s.memo.key[i], s.memo.val[i] = b, term
 		}
-	} else if D, P := float64(s.pop.N-n), s.nt-s.sum; P > mLo*D && u*D-P > 1e-3*u*D {
-		// m_j = P/D in (1e-14, U(1 − 1e-3)): the term with one
-		// division, as Alpha's (see alphaStream.coefs). m_j > 0, so
-		// M_j is not made +Inf below.
-		A := s.neta - s.sum
-		ca, cb := coefsOf(A, u*D-A, P, u*D-P, u)
-		term = x*ca + (u-x)*cb
+	} else if s.coef {
+		// m_j in (1e-14, U(1 − 1e-3)): the term with one division, as
+		// Alpha's (see coefs). m_j > 0, so M_j is not made +Inf below.
+		term = x*s.ca + (u-x)*s.cb
 		if term < 0 {
 			term = 0
 		}
@@ -217,6 +255,7 @@ func (s *waldStream) Add(x float64) error {
 	}
 	s.tail.record(v)
 	s.sum += x
+	s.ca, s.cb, s.coef = s.coefs(s.tail.n, s.sum)
 	return nil
 }
 
