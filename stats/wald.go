@@ -211,7 +211,14 @@ func (s *waldStream) Add(x float64) error {
 	}
 	if s.coef && !s.prod.slow {
 		sum := s.sum + x
-		ca1, cb1, ok1 := s.coefs(n+1, sum) // the next draw's, first
+		// The next draw's coefficients first (coefs, inlined).
+		var ca1, cb1 float64
+		D, P := float64(s.pop.N-n-1), s.nt-sum
+		ok1 := P > mLo*D && u*D-P > 1e-3*u*D
+		if ok1 {
+			A := s.neta - sum
+			ca1, cb1 = coefsOf(A, u*D-A, P, u*D-P, u)
+		}
 		if term := x*s.ca + (u-x)*s.cb; term > 0 {
 			f := s.prod.f * term // scaled.mul, without its renormalisation
 			v := f * s.prod.scale
