@@ -277,7 +277,55 @@ func betsOnSample(bet Bet) bool {
 }
 
 // Start implements Test.
-func (b Betting) Start() (Stream, error) { return b.start(nil) }
+func (b Betting) Start() (Stream, error) {
+	s, err := b.start(nil)
+	if err == nil && s.bet.kind == betAGRAPA && s.bet.constantC && s.pop.N > 0 {
+		return bettingAGRAPAStream{s}, nil
+	}
+	return s, err
+}
+
+// bettingAGRAPAStream is bettingStream for aGRAPA with a constant c and N
+// finite: Add's fast path without the tests of the other cases, and
+// bettingStream.Add for any other case. It computes the same operations as
+// bettingStream.Add.
+type bettingAGRAPAStream struct{ *bettingStream }
+
+// Add implements Stream.
+func (w bettingAGRAPAStream) Add(x float64) error {
+	s := w.bettingStream
+	n := s.tail.n
+	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
+		return s.add(x)
+	}
+	b := &s.bet
+	m, lam := s.m, s.lam
+	sum := s.sum + x
+	// agrapaFrame(sum, n+1), inlined (recip's q is the same if add
+	// computes it again).
+	r := b.recip(n + 1)
+	m1, rk1 := (s.nt-sum)*(r*float64(n+2)), r*float64(s.pop.N-n-1)
+	old := b.mean
+	mu := old + (x-old)*b.rk
+	m2 := b.m2 + (x-old)*(x-mu)
+	raw := (mu - m) / (m2*b.rk + (m-mu)*(m-mu))
+	f := s.prod.f * (1 + lam*(x-m))
+	v := f * s.prod.scale // scaled.value, with slow false
+	if !stepOK(f, v) {
+		return s.add(x)
+	}
+	v = postClear(v) // guard.post, m being clear of 0 and u
+	s.prod.f = f
+	s.tail.n = n + 1
+	s.tail.lastM = v
+	if v > s.tail.max {
+		s.tail.max = v
+	}
+	s.sum = sum
+	b.mean, b.m2, b.prevRaw, b.rk = mu, m2, raw, rk1
+	s.setNext(m1, clipBet(b.c0, m1, raw))
+	return nil
+}
 
 func (b Betting) start(x []float64) (*bettingStream, error) {
 	p, err := b.Population.resolved("betting_mart")

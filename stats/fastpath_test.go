@@ -185,6 +185,10 @@ func TestBettingFastPath(t *testing.T) {
 						t.Fatal(err1, err2)
 					}
 					checkSameStreams(t, bet.Name(), x, fast, general, general.add)
+					// Start's stream (aGRAPA's own Add).
+					own, _ := b.Start()
+					general, _ = b.start(nil)
+					checkSameStreams(t, bet.Name()+" (Start)", x, own, general, general.add)
 				}
 			}
 		}
