@@ -673,7 +673,7 @@ func (s *alphaStream) Add(x float64) error {
 // whole-sample form: from x[i] on, while each draw would take that path and
 // the next draw's coefficients come from Add's inlined coefs, it computes
 // the same operations as Add, with the stream's state in local variables,
-// and sets h (unless nil) to the history entries. It returns the index of
+// and sets h to the history entries. It returns the index of
 // the first draw it did not take (len(x) at the end), leaving the stream as
 // Add would have. There is one loop per estimator, so that each keeps its
 // state in registers.
@@ -722,9 +722,7 @@ func (s *alphaStream) runPure(x, h []float64, i int) int {
 		if v > mx {
 			mx = v
 		}
-		if h != nil {
-			h[i] = hist(v)
-		}
+		h[i] = hist(v)
 	}
 	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
 	return i
@@ -762,9 +760,7 @@ func (s *alphaStream) runFixed(x, h []float64, i int) int {
 			mx = v
 		}
 		ca, cb = ca1, cb1
-		if h != nil {
-			h[i] = hist(v)
-		}
+		h[i] = hist(v)
 	}
 	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
 	s.ca, s.cb = ca, cb
@@ -802,9 +798,7 @@ func (s *alphaStream) runConst(x, h []float64, i int) int {
 			mx = v
 		}
 		ca, cb = ca1, cb1
-		if h != nil {
-			h[i] = hist(v)
-		}
+		h[i] = hist(v)
 	}
 	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
 	s.ca, s.cb = ca, cb
@@ -846,9 +840,7 @@ func (s *alphaStream) runShrink(x, h []float64, i int) int {
 			mx = v
 		}
 		ca, cb, e1, e2 = ca1, cb1, w, u-w
-		if h != nil {
-			h[i] = hist(v)
-		}
+		h[i] = hist(v)
 	}
 	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
 	s.ca, s.cb, s.e1, s.e2 = ca, cb, e1, e2

@@ -546,9 +546,7 @@ func (s *bettingStream) runConst(x, h []float64, i int) int {
 			mx = v
 		}
 		m = m1
-		if h != nil {
-			h[i] = hist(v)
-		}
+		h[i] = hist(v)
 		if !(m > 1e-14 && m < mhi) {
 			// setNext's test: the next draw takes the general path.
 			i++
@@ -561,14 +559,18 @@ func (s *bettingStream) runConst(x, h []float64, i int) int {
 }
 
 func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
-	N, nt, t, xmax, nmax, mhi := s.pop.N, s.nt, s.pop.T, s.g.xmax, s.g.nmax, s.g.mhi
-	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
+	N, nt, xmax, nmax, mhi := s.pop.N, s.nt, s.g.xmax, s.g.nmax, s.g.mhi
+	if N == 0 {
+		return i // Add, one draw at a time
+	}
+	f, scale, n, sum := s.prod.f, s.prod.scale, s.tail.n, s.sum
 	mx := s.tail.max
 	m, lam := s.m, s.lam
 	b := &s.bet
-	c0, mean, m2, rk, raw := b.c0, b.mean, b.m2, b.rk, b.prevRaw
-	nd, inc, q := b.nd, b.inc, b.q
-	// fn = n+1 and D = N − n − 1 for the next draw, counted exactly.
+	c0, mean, m2, rk, q := b.c0, b.mean, b.m2, b.rk, b.q
+	// fn = n+1 and D = N − n − 1 for the next draw n+1, counted exactly:
+	// recip(n+1)'s a_{n+1} = (N − n − 1)(n + 2) is D·(fn+1), and so on
+	// (exact integers, so the same numbers).
 	fn, D := float64(n+1), float64(N-n-1)
 	for ; i < len(x); i++ {
 		xi := x[i]
@@ -579,20 +581,15 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 		// recip(n+1), inlined with q in a register (the same operations).
 		var r float64
 		if (n+1)&1 != 0 {
-			r = (nd - (fn-1)*inc) * fn * q
-		} else if a, a1 := (nd-fn*inc)*(fn+1), (nd-(fn+1)*inc)*(fn+2); !(a1 > 0) {
+			r = (D + 1) * fn * q
+		} else if a, a1 := D*(fn+1), (D-1)*(fn+2); !(a1 > 0) {
 			r = 1 / a
 		} else {
 			q = 1 / (a * a1)
 			r = a1 * q
 		}
 		// agrapaFrame(sum1, n+1), inlined.
-		var m1, rk1 float64
-		if N == 0 {
-			m1, rk1 = t, r
-		} else {
-			m1, rk1 = (nt-sum1)*(r*(fn+1)), r*D
-		}
+		m1, rk1 := (nt-sum1)*(r*(fn+1)), r*D
 		mu := mean + (xi-mean)*rk
 		m21 := m2 + (xi-mean)*(xi-mu)
 		raw1 := (mu - m) / (m21*rk + (m-mu)*(m-mu))
@@ -602,23 +599,24 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 			break
 		}
 		v = postClear(v) // guard.post, m being clear of 0 and u
-		f, n, sum, last, fn, D = f1, n+1, sum1, v, fn+1, D-1
+		f, n, sum, fn, D = f1, n+1, sum1, fn+1, D-1
 		if v > mx {
 			mx = v
 		}
-		mean, m2, raw, rk = mu, m21, raw1, rk1
+		mean, m2, rk, b.prevRaw = mu, m21, rk1, raw1
 		m, lam = m1, clipBet(c0, m1, raw1)
-		if h != nil {
-			h[i] = hist(v)
-		}
+		h[i] = hist(v)
 		if !(m > 1e-14 && m < mhi) {
 			// setNext's test: the next draw takes the general path.
 			i++
 			break
 		}
 	}
-	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
-	b.mean, b.m2, b.rk, b.prevRaw, b.q = mean, m2, rk, raw, q
+	if n != s.tail.n {
+		s.tail.lastM = postClear(f * scale) // the last draw's v
+	}
+	s.prod.f, s.tail.n, s.sum, s.tail.max = f, n, sum, mx
+	b.mean, b.m2, b.rk, b.q = mean, m2, rk, q
 	s.setNext(m, lam)
 	return i
 }

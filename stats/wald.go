@@ -100,9 +100,7 @@ func (s *waldStream) run(x, h []float64, i int) int {
 		if v > mx {
 			mx = v
 		}
-		if h != nil {
-			h[i] = hist(v)
-		}
+		h[i] = hist(v)
 	}
 	s.prod.f = f
 	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
@@ -191,9 +189,7 @@ func (s *waldStream) runPure(x, h []float64, i int) int {
 		if v > mx {
 			mx = v
 		}
-		if h != nil {
-			h[i] = hist(v)
-		}
+		h[i] = hist(v)
 	}
 	s.prod.f = f
 	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
