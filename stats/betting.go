@@ -301,10 +301,19 @@ func (w bettingAGRAPAStream) Add(x float64) error {
 	b := &s.bet
 	m, lam := s.m, s.lam
 	sum := s.sum + x
-	// agrapaFrame(sum, n+1), inlined (recip's q is the same if add
-	// computes it again).
-	r := b.recip(n + 1)
-	m1, rk1 := (s.nt-sum)*(r*float64(n+2)), r*float64(s.pop.N-n-1)
+	// agrapaFrame(sum, n+1) and its recip(n+1), inlined as in runAGRAPA
+	// (the same numbers; recip's q is the same if add computes it again).
+	fn, D := float64(n+1), float64(s.pop.N-n-1)
+	var r float64
+	if (n+1)&1 != 0 {
+		r = (D + 1) * fn * b.q
+	} else if a, a1 := D*(fn+1), (D-1)*(fn+2); !(a1 > 0) {
+		r = 1 / a
+	} else {
+		b.q = 1 / (a * a1)
+		r = a1 * b.q
+	}
+	m1, rk1 := (s.nt-sum)*(r*(fn+1)), r*D
 	old := b.mean
 	mu := old + (x-old)*b.rk
 	m2 := b.m2 + (x-old)*(x-mu)
