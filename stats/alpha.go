@@ -808,12 +808,13 @@ func (s *alphaStream) runConst(x, h []float64, i int) int {
 // runShrink is run for shrink_trunc with F = 0.
 func (s *alphaStream) runShrink(x, h []float64, i int) int {
 	N, u, nt, qlo, xmax, nmax := s.pop.N, s.pop.U, s.nt, s.qlo, s.g.xmax, s.g.nmax
-	deta, d, tolB, umax := s.est.deta, s.est.d, s.est.tolB, s.est.umax
-	f, scale, n, sum, last := s.prod.f, s.prod.scale, s.tail.n, s.sum, s.tail.lastM
+	deta, d, tolB := s.est.deta, s.est.d, s.est.tolB
+	hi := s.est.umax - tolB // tolB does not change on the fast path
+	f, scale, n, sum := s.prod.f, s.prod.scale, s.tail.n, s.sum
 	mx := s.tail.max
-	ca, cb, e1, e2 := s.ca, s.cb, s.e1, s.e2
-	k := float64(n + 1)     // counted up exactly
-	D := float64(N - n - 1) // N − j + 1 for the next draw j = n+2, counted down exactly
+	ca, cb, e1 := s.ca, s.cb, s.e1 // e2 = U − e1
+	k := float64(n + 1)            // counted up exactly
+	D := float64(N - n - 1)        // N − j + 1 for the next draw j = n+2, counted down exactly
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
@@ -826,24 +827,29 @@ func (s *alphaStream) runShrink(x, h []float64, i int) int {
 			break
 		}
 		w, ca1, cb1 := shrinkCoefs(deta+sum1, d+k, D, P, Q, u)
-		if !(w > 0 && (P+tolB*D)*(1+1e-12) <= w*D && w <= umax-tolB) {
+		// Add's test of w; w > 0 follows from the second test, P and D
+		// being positive here.
+		if !((P+tolB*D)*(1+1e-12) <= w*D && w <= hi) {
 			break
 		}
-		f1 := f * (xi*e1*ca + (u-xi)*e2*cb)
+		f1 := f * (xi*e1*ca + (u-xi)*(u-e1)*cb)
 		v := f1 * scale // scaled.value, with slow false
 		if !stepOK(f1, v) {
 			break
 		}
 		v = postClear(v) // guard.post, m being clear of 0 and u
-		f, n, sum, last, D, k = f1, n+1, sum1, v, D-1, k+1
+		f, n, sum, D, k = f1, n+1, sum1, D-1, k+1
 		if v > mx {
 			mx = v
 		}
-		ca, cb, e1, e2 = ca1, cb1, w, u-w
+		ca, cb, e1 = ca1, cb1, w
 		h[i] = hist(v)
 	}
-	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
-	s.ca, s.cb, s.e1, s.e2 = ca, cb, e1, e2
+	if n != s.tail.n {
+		s.tail.lastM = postClear(f * scale) // the last draw's v
+	}
+	s.prod.f, s.tail.n, s.sum, s.tail.max = f, n, sum, mx
+	s.ca, s.cb, s.e1, s.e2 = ca, cb, e1, u-e1
 	return i
 }
 
