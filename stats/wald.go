@@ -72,40 +72,51 @@ func (s *waldStream) run(x, h []float64, i int) int {
 	if N == 0 {
 		return s.runPure(x, h, i)
 	}
+	if !s.coef {
+		return i
+	}
 	u, nt, neta, xmax, nmax := s.pop.U, s.nt, s.neta, s.g.xmax, s.g.nmax
+	qlo := 1e-3 * u
 	f, scale := s.prod.f, s.prod.scale
-	n, sum, last := s.tail.n, s.sum, s.tail.lastM
+	n, sum := s.tail.n, s.sum
 	mx := s.tail.max
+	ca, cb := s.ca, s.cb
+	D := float64(N - n - 1) // N − j + 1 for the next draw j = n+2, counted down exactly
 	for ; i < len(x); i++ {
 		xi := x[i]
 		if !(xi >= 0 && xi <= xmax && n < nmax) {
 			break
 		}
-		D, P := float64(N-n), nt-sum
-		if !(P > mLo*D && u*D-P > 1e-3*u*D) {
+		// The next draw's coefficients (Add's, the same operations).
+		sum1 := sum + xi
+		P := nt - sum1
+		Q := u*D - P
+		if !(P > mLo*D && Q > qlo*D) {
 			break
 		}
-		A := neta - sum
-		ca, cb := coefsOf(A, u*D-A, P, u*D-P, u)
+		A := neta - sum1
+		ca1, cb1 := coefsOf(A, u*D-A, P, Q, u)
 		term := xi*ca + (u-xi)*cb
 		if !(term > 0) {
 			break // waldTerm's 0
 		}
 		f1 := f * term // scaled.mul, without its renormalisation
 		v := f1 * scale
-		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+		if !stepOK(f1, v) {
 			break
 		}
-		f, n, sum, last = f1, n+1, sum+xi, v
+		f, n, sum, D = f1, n+1, sum1, D-1
 		if v > mx {
 			mx = v
 		}
+		ca, cb = ca1, cb1
 		h[i] = hist(v)
 	}
-	s.prod.f = f
-	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
-	s.sum = sum
-	s.ca, s.cb, s.coef = s.coefs(n, sum)
+	if n != s.tail.n {
+		s.tail.lastM = f * scale // the last draw's v
+	}
+	s.prod.f, s.tail.n, s.tail.max, s.sum = f, n, mx, sum
+	s.ca, s.cb = ca, cb // coef stays set
 	return i
 }
 
