@@ -121,7 +121,13 @@ func (s *waldStream) run(x, h []float64, i int) int {
 }
 
 // Start implements Test.
-func (w WaldSPRT) Start() (Stream, error) { return w.start("wald_sprt") }
+func (w WaldSPRT) Start() (Stream, error) {
+	s, err := w.start("wald_sprt")
+	if err != nil || s.pop.N == 0 {
+		return s, err
+	}
+	return waldFiniteStream{s}, nil
+}
 
 func (w WaldSPRT) start(name string) (*waldStream, error) {
 	p, err := w.Population.resolved(name)
@@ -208,35 +214,48 @@ func (s *waldStream) runPure(x, h []float64, i int) int {
 	return i
 }
 
-// Add takes the next observation. Its fast path (N finite, the term from
-// coefs, a positive term and a product in range) computes the same
-// operations as the general path.
+// waldFiniteStream is waldStream with N finite: Add's fast path (the term
+// from coefs, a positive term and a product in range), with the same
+// operations as waldStream.Add, and waldStream.Add for any other case.
+type waldFiniteStream struct{ *waldStream }
+
+// Add implements Stream.
+func (w waldFiniteStream) Add(x float64) error {
+	s := w.waldStream
+	u, n := s.pop.U, s.tail.n
+	if !(s.coef && !s.prod.slow && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
+		return s.Add(x)
+	}
+	sum := s.sum + x
+	// The next draw's coefficients first (coefs, inlined).
+	var ca1, cb1 float64
+	D, P := float64(s.pop.N-n-1), s.nt-sum
+	ok1 := P > mLo*D && u*D-P > 1e-3*u*D
+	if ok1 {
+		A := s.neta - sum
+		ca1, cb1 = coefsOf(A, u*D-A, P, u*D-P, u)
+	}
+	term := x*s.ca + (u-x)*s.cb
+	if !(term > 0) {
+		return s.Add(x)
+	}
+	f := s.prod.f * term // scaled.mul, without its renormalisation
+	v := f * s.prod.scale
+	if !stepOK(f, v) {
+		return s.Add(x)
+	}
+	s.prod.f = f
+	s.tail.record(v)
+	s.sum = sum
+	s.ca, s.cb, s.coef = ca1, cb1, ok1
+	return nil
+}
+
+// Add takes the next observation.
 func (s *waldStream) Add(x float64) error {
 	u, n := s.pop.U, s.tail.n
 	if !s.g.ok(x, n) {
 		return checkObs(s.name, x, u, n, s.pop.N)
-	}
-	if s.coef && !s.prod.slow {
-		sum := s.sum + x
-		// The next draw's coefficients first (coefs, inlined).
-		var ca1, cb1 float64
-		D, P := float64(s.pop.N-n-1), s.nt-sum
-		ok1 := P > mLo*D && u*D-P > 1e-3*u*D
-		if ok1 {
-			A := s.neta - sum
-			ca1, cb1 = coefsOf(A, u*D-A, P, u*D-P, u)
-		}
-		if term := x*s.ca + (u-x)*s.cb; term > 0 {
-			f := s.prod.f * term // scaled.mul, without its renormalisation
-			v := f * s.prod.scale
-			if stepOK(f, v) {
-				s.prod.f = f
-				s.tail.record(v)
-				s.sum = sum
-				s.ca, s.cb, s.coef = ca1, cb1, ok1
-				return nil
-			}
-		}
 	}
 	var m, term float64
 	if s.pop.N == 0 {
@@ -269,7 +288,9 @@ func (s *waldStream) Add(x float64) error {
 	}
 	s.tail.record(v)
 	s.sum += x
-	s.ca, s.cb, s.coef = s.coefs(s.tail.n, s.sum)
+	if s.pop.N > 0 {
+		s.ca, s.cb, s.coef = s.coefs(s.tail.n, s.sum)
+	}
 	return nil
 }
 
