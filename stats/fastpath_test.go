@@ -1,15 +1,19 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
-// The streams' Add methods have fast paths that must compute exactly what
-// their general paths compute. These tests feed the same observations to a
-// stream through Add and to another through its general path alone, and
-// require every p and history entry to agree bit for bit.
+// The streams have fast paths (Add's, and the loops run that the
+// whole-sample forms use) that must compute exactly what their general paths
+// compute. These tests feed the same observations to a stream through Add
+// and to another through its general path alone, and require every p and
+// history entry to agree bit for bit; TestWholeMatchesStream compares the
+// whole-sample form (run's loops) with the stream.
 
 // fastPathSamples are samples that exercise both paths: polling and
 // comparison data near and far from the null, long runs that drive a product
@@ -77,6 +81,67 @@ func checkSameStreams(t *testing.T, name string, x []float64, fast Stream, gener
 	}
 }
 
+// checkWholeMatchesStream requires the whole-sample form (Risk, which has
+// its own loops) to give, bit for bit, the history and p of the stream.
+func checkWholeMatchesStream(t *testing.T, name string, test Test, x []float64) {
+	t.Helper()
+	whole, err := test.Risk(x)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	s, err := test.Start()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for i, v := range x {
+		if err := s.Add(v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := s.(stream).rawLast()
+		if i == len(x)-1 {
+			want = s.Last()
+		}
+		if math.Float64bits(whole.History[i]) != math.Float64bits(want) {
+			t.Fatalf("%s: history[%d] = %v, stream %v", name, i, whole.History[i], want)
+		}
+	}
+	if math.Float64bits(whole.P) != math.Float64bits(s.P()) {
+		t.Fatalf("%s: p = %v, stream %v", name, whole.P, s.P())
+	}
+}
+
+func TestWholeMatchesStream(t *testing.T) {
+	for _, u := range []float64{1, 2 / 1.99, 1.5} {
+		for _, x := range fastPathSamples(u) {
+			for _, N := range []int{0, len(x), len(x) + 3, 3 * len(x)} {
+				pop := Population{N: N, U: u}
+				tests := []Test{
+					Betting{Population: pop, Bet: FixedBet{Lam: 0.1}}, Betting{Population: pop, Bet: AGRAPA{}},
+					Betting{Population: pop, Bet: AGRAPA{Lam: 0.3, C0: 0.5, CMax: 0.9, Grow: 1}},
+					Betting{Population: pop, Bet: KellyOptimal{Pop: []float64{0, u, u, u / 2}}},
+					WaldSPRT{Population: pop, Eta: 0.52 * u}, WaldSPRT{Population: pop},
+					KaplanMarkov{Population: pop, G: 0.05}, KaplanWald{Population: pop, G: 0.05},
+				}
+				if N > 0 {
+					tests = append(tests, KaplanKolmogorov{Population: pop, G: 0.05}, KaplanKolmogorov{Population: pop})
+				}
+				for _, est := range []Estimator{
+					FixedAlternativeMean{Eta: 0.52 * u}, FixedAlternativeMean{Eta: 0.9 * u},
+					ShrinkTrunc{Eta: 0.55 * u}, ShrinkTrunc{}, ShrinkTrunc{F: 0.2, D: 10}, OptimalComparison{},
+				} {
+					if _, ok := est.(OptimalComparison); ok && u == 1 {
+						continue
+					}
+					tests = append(tests, Alpha{Population: pop, Estimator: est})
+				}
+				for _, test := range tests {
+					checkWholeMatchesStream(t, fmt.Sprintf("%s %+v", test.Name(), test), test, x)
+				}
+			}
+		}
+	}
+}
+
 func TestAlphaFastPath(t *testing.T) {
 	for _, u := range []float64{1, 2 / 1.99, 1.5} {
 		for _, x := range fastPathSamples(u) {
@@ -94,6 +159,10 @@ func TestAlphaFastPath(t *testing.T) {
 						continue // optimal_comparison with u = 1
 					}
 					checkSameStreams(t, est.Name(), x, fast, general, general.add)
+					// Start's stream for the estimator (its own Add).
+					own, _ := a.Start()
+					general, _ = a.start()
+					checkSameStreams(t, est.Name()+" (Start)", x, own, general, general.add)
 				}
 			}
 		}
@@ -116,6 +185,10 @@ func TestBettingFastPath(t *testing.T) {
 						t.Fatal(err1, err2)
 					}
 					checkSameStreams(t, bet.Name(), x, fast, general, general.add)
+					// Start's stream (aGRAPA's own Add).
+					own, _ := b.Start()
+					general, _ = b.start(nil)
+					checkSameStreams(t, bet.Name()+" (Start)", x, own, general, general.add)
 				}
 			}
 		}
@@ -152,5 +225,20 @@ func TestClipBet(t *testing.T) {
 				t.Fatalf("clipBet(1, %v, %v) = %v, want %v", m, lam, got, want)
 			}
 		}
+	}
+}
+
+// Betting.Risk reports an invalid draw before an invalid bet, whether it
+// scans the sample first (kelly_optimal on the sample) or not.
+func TestBettingRiskErrorOrder(t *testing.T) {
+	x := []float64{0.5, 1, 2, 0.5}
+	for _, bet := range []Bet{FixedBet{Lam: -1}, FixedBet{}, AGRAPA{Lam: -1}, AGRAPA{}, KellyOptimal{}, &KellyOptimal{}} {
+		_, err := Betting{Bet: bet}.Risk(x)
+		if err == nil || !strings.Contains(err.Error(), "x[2] = 2 exceeds the upper bound") {
+			t.Errorf("%T %+v: error %v, want x[2]'s", bet, bet, err)
+		}
+	}
+	if _, err := (Betting{Bet: FixedBet{Lam: -1}}).Risk([]float64{0.5, 1}); err == nil || !strings.Contains(err.Error(), "lam = -1") {
+		t.Errorf("valid sample, invalid bet: error %v", err)
 	}
 }

@@ -47,6 +47,11 @@ type KaplanWald struct {
 //
 // p = min(1, 1/max_j M_j) (1/M_n if FinalOnly), history min(1, 1/M_j). N must
 // be finite (SHANGRLA crashes on an infinite N).
+//
+// Where m_j > 10^-14, the term is computed as (x_i + G)·(D/P), with D = N −
+// j + 1 and P = N(T+G) − Σ_{i<j}(x_i+G), one division instead of
+// SHANGRLA's two ((x_i+G)/(P/D)); each term is within 1.5 ulp of
+// SHANGRLA's, and TestLongSamples measures the history over 10^6 draws.
 type KaplanKolmogorov struct {
 	Population
 	// G ≥ 0 is added to the observations and the null mean; default 0.
@@ -223,13 +228,56 @@ func (k KaplanKolmogorov) Risk(x []float64) (Result, error) {
 		return Result{}, err
 	}
 	h := make([]float64, len(x))
-	for i, v := range x {
-		if err := s.Add(v); err != nil {
+	for i := 0; i < len(x); i++ {
+		if i = s.run(x, h, i); i == len(x) {
+			break
+		}
+		if err := s.Add(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
 	}
 	return finish(s, h), nil
+}
+
+// run is Add for the whole-sample form where m_j > 10^-14 and the product
+// stays in range: from x[i] on, it computes the same operations as Add,
+// with the stream's state in local variables, and sets h to the history
+// entries. It returns the index of the first draw it did not take (len(x)
+// at the end), leaving the stream as Add would have.
+func (s *kkStream) run(x, h []float64, i int) int {
+	if s.prod.slow {
+		return i
+	}
+	N, g, ntg, xmax, nmax := s.pop.N, s.g, s.ntg, s.gd.xmax, s.gd.nmax
+	f, scale := s.prod.f, s.prod.scale
+	n, sum, last := s.tail.n, s.sum, s.tail.lastM
+	mx := s.tail.max
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax && n < nmax) {
+			break
+		}
+		xg := xi + g
+		D, P := float64(N-n), ntg-sum
+		if !(P > mLo*D) {
+			break
+		}
+		f1 := f * (xg * (D / P)) // scaled.mul, without its renormalisation
+		v := f1 * scale
+		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+			break
+		}
+		f, n, sum, last = f1, n+1, sum+xg, v
+		if v > mx {
+			mx = v
+		}
+		h[i] = hist(v)
+	}
+	s.prod.f = f
+	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
+	s.sum = sum
+	return i
 }
 
 // Start implements Test.
@@ -265,11 +313,18 @@ func (s *kkStream) Add(x float64) error {
 		return checkObs("kaplan_kolmogorov", x, s.pop.U, s.tail.n, s.pop.N)
 	}
 	xg := x + s.g
-	m := nullMean(s.pop.N, s.ntg, s.tg, s.sum, s.tail.n)
-	s.prod.mul(xg / m)
-	v := s.prod.value()
-	if m < 0 {
-		v = math.Inf(1)
+	var v float64
+	if D, P := float64(s.pop.N-s.tail.n), s.ntg-s.sum; P > mLo*D {
+		// m_j = P/D > 10^-14: the term xg·(D/P), one division.
+		s.prod.mul(xg * (D / P))
+		v = s.prod.value()
+	} else {
+		m := nullMean(s.pop.N, s.ntg, s.tg, s.sum, s.tail.n)
+		s.prod.mul(xg / m)
+		v = s.prod.value()
+		if m < 0 {
+			v = math.Inf(1)
+		}
 	}
 	s.tail.record(v)
 	s.sum += xg

@@ -205,10 +205,28 @@ type guard struct {
 // post is the per-draw adjustment (see post) with a fast path for the usual
 // case: m well inside (0, u) and v clear of 0.
 func (g guard) post(v, m, u float64) float64 {
-	if m > 1e-14 && m < g.mhi && v > 1e-14 {
-		return v
+	if m > 1e-14 && m < g.mhi {
+		return postClear(v)
 	}
 	return post(v, m, u)
+}
+
+// postClear is post(v, m, u) for a null mean m clear of 0 and u (m in
+// (1e-14, u(1 − 3·10^-6))): only its test of v applies.
+func postClear(v float64) float64 {
+	if v <= 1e-14 && v <= atol+1e-5*math.Abs(v) {
+		return 1
+	}
+	return v
+}
+
+// stepOK is the fast paths' test of a step of the running product, f1 =
+// f·term, whose value is v = f1·scale (scaled.value, with slow false): false
+// where scaled.mul would renormalise f1 or v is NaN, the general path's
+// cases. (The fast path then applies postClear, guard.post for a null mean
+// clear of 0 and u.)
+func stepOK(f1, v float64) bool {
+	return (math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v
 }
 
 func newGuard(p Population) guard {
@@ -246,7 +264,16 @@ func (t *tail) record(v float64) {
 }
 
 // hist is the history entry min(1, 1/M); rlakit reports 1 for a NaN M.
+// Where M > 1 it is 1/M (which is then at most 1), and where M is in [+0, 1]
+// it is 1 (1/M is at least 1), so the division is done only where the entry
+// is below 1; any other M (negative, −0, NaN) takes the general form.
 func hist(v float64) float64 {
+	if v > 1 {
+		return 1 / v
+	}
+	if v <= 1 && !math.Signbit(v) {
+		return 1
+	}
 	h := 1 / v
 	if !(h < 1) {
 		return 1

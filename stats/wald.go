@@ -22,6 +22,11 @@ import (
 //
 // Unlike SHANGRLA at commit 9d5db92, which applies a second running product
 // to M and does not clip p to 1, this is Wald's test: one product, p ≤ 1.
+//
+// With N finite and m_j in (10^-14, U(1 − 10^-3)), the term is computed with
+// one division instead of SHANGRLA's four (see [Alpha]): each term is within
+// a few ulps of SHANGRLA's, and TestLongSamples measures the history over
+// 10^6 draws against SHANGRLA's operation order.
 type WaldSPRT struct {
 	Population
 	// Eta is the alternative mean, in (T, U]; 0 selects U(1 − 2^-52).
@@ -42,8 +47,11 @@ func (w WaldSPRT) Risk(x []float64) (Result, error) {
 
 func (s *waldStream) risk(x []float64) (Result, error) {
 	h := make([]float64, len(x))
-	for i, v := range x {
-		if err := s.Add(v); err != nil {
+	for i := 0; i < len(x); i++ {
+		if i = s.run(x, h, i); i == len(x) {
+			break
+		}
+		if err := s.Add(x[i]); err != nil {
 			return Result{}, err
 		}
 		h[i] = s.tail.last()
@@ -51,8 +59,75 @@ func (s *waldStream) risk(x []float64) (Result, error) {
 	return finish(s, h), nil
 }
 
+// run is Add for the whole-sample form where N is finite, m_j is in coefs'
+// region and the product stays in range: from x[i] on, it computes the same
+// operations as Add, with the stream's state in local variables, and sets h
+// to the history entries. It returns the index of the first draw it did
+// not take (len(x) at the end), leaving the stream as Add would have.
+func (s *waldStream) run(x, h []float64, i int) int {
+	N := s.pop.N
+	if s.prod.slow {
+		return i
+	}
+	if N == 0 {
+		return s.runPure(x, h, i)
+	}
+	if !s.coef {
+		return i
+	}
+	u, nt, neta, xmax, nmax := s.pop.U, s.nt, s.neta, s.g.xmax, s.g.nmax
+	qlo := 1e-3 * u
+	f, scale := s.prod.f, s.prod.scale
+	n, sum := s.tail.n, s.sum
+	mx := s.tail.max
+	ca, cb := s.ca, s.cb
+	D := float64(N - n - 1) // N − j + 1 for the next draw j = n+2, counted down exactly
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax && n < nmax) {
+			break
+		}
+		// The next draw's coefficients (Add's, the same operations).
+		sum1 := sum + xi
+		P := nt - sum1
+		Q := u*D - P
+		if !(P > mLo*D && Q > qlo*D) {
+			break
+		}
+		A := neta - sum1
+		ca1, cb1 := coefsOf(A, u*D-A, P, Q, u)
+		term := xi*ca + (u-xi)*cb
+		if !(term > 0) {
+			break // waldTerm's 0
+		}
+		f1 := f * term // scaled.mul, without its renormalisation
+		v := f1 * scale
+		if !stepOK(f1, v) {
+			break
+		}
+		f, n, sum, D = f1, n+1, sum1, D-1
+		if v > mx {
+			mx = v
+		}
+		ca, cb = ca1, cb1
+		h[i] = hist(v)
+	}
+	if n != s.tail.n {
+		s.tail.lastM = f * scale // the last draw's v
+	}
+	s.prod.f, s.tail.n, s.tail.max, s.sum = f, n, mx, sum
+	s.ca, s.cb = ca, cb // coef stays set
+	return i
+}
+
 // Start implements Test.
-func (w WaldSPRT) Start() (Stream, error) { return w.start("wald_sprt") }
+func (w WaldSPRT) Start() (Stream, error) {
+	s, err := w.start("wald_sprt")
+	if err != nil || s.pop.N == 0 {
+		return s, err
+	}
+	return waldFiniteStream{s}, nil
+}
 
 func (w WaldSPRT) start(name string) (*waldStream, error) {
 	p, err := w.Population.resolved(name)
@@ -67,6 +142,7 @@ func (w WaldSPRT) start(name string) (*waldStream, error) {
 		return nil, inputErr(name, "eta = %v must be in (0, u = %v]", eta, p.U)
 	}
 	s := &waldStream{name: name, pop: p, g: newGuard(p), nt: float64(p.N) * p.T, eta: eta, neta: float64(p.N) * eta, prod: one(), tail: newTail()}
+	s.ca, s.cb, s.coef = s.coefs(0, 0)
 	s.memo.reset()
 	return s, nil
 }
@@ -80,8 +156,102 @@ type waldStream struct {
 	prod          scaled
 	tail          tail
 	memo          memo // the terms, with replacement (N = 0)
+	// With N finite, where coef is set, the next draw's term is x·ca +
+	// (U−x)·cb (see coefs), computed when the previous draw was added, so
+	// that its division does not delay the term.
+	ca, cb float64
+	coef   bool
 }
 
+// coefs returns the coefficients of the term of draw n+1 after n draws
+// whose total is sum, and ok, where N is finite and m_j is in (10^-14, U(1 −
+// 10^-3)) (as Alpha's; see alphaStream.coefs).
+func (s *waldStream) coefs(n int, sum float64) (ca, cb float64, ok bool) {
+	if s.pop.N == 0 {
+		return 0, 0, false
+	}
+	u := s.pop.U
+	D, P := float64(s.pop.N-n), s.nt-sum
+	if !(P > mLo*D && u*D-P > 1e-3*u*D) {
+		return 0, 0, false
+	}
+	A := s.neta - sum
+	ca, cb = coefsOf(A, u*D-A, P, u*D-P, u)
+	return ca, cb, true
+}
+
+// runPure is run with N infinite, where the term is a function of x alone
+// (memo), as Add computes it.
+func (s *waldStream) runPure(x, h []float64, i int) int {
+	xmax := s.g.xmax
+	f, scale := s.prod.f, s.prod.scale
+	n, sum, last := s.tail.n, s.sum, s.tail.lastM
+	mx := s.tail.max
+	for ; i < len(x); i++ {
+		xi := x[i]
+		if !(xi >= 0 && xi <= xmax) {
+			break
+		}
+		b := math.Float64bits(xi)
+		k := memoSlot(b)
+		if s.memo.key[k] != b {
+			break
+		}
+		f1 := f * s.memo.val[k] // scaled.mul, without its renormalisation
+		v := f1 * scale
+		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+			break // a zero term included
+		}
+		f, n, sum, last = f1, n+1, sum+xi, v
+		if v > mx {
+			mx = v
+		}
+		h[i] = hist(v)
+	}
+	s.prod.f = f
+	s.tail.n, s.tail.max, s.tail.lastM = n, mx, last
+	s.sum = sum
+	return i
+}
+
+// waldFiniteStream is waldStream with N finite: Add's fast path (the term
+// from coefs, a positive term and a product in range), with the same
+// operations as waldStream.Add, and waldStream.Add for any other case.
+type waldFiniteStream struct{ *waldStream }
+
+// Add implements Stream.
+func (w waldFiniteStream) Add(x float64) error {
+	s := w.waldStream
+	u, n := s.pop.U, s.tail.n
+	if !(s.coef && !s.prod.slow && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
+		return s.Add(x)
+	}
+	sum := s.sum + x
+	// The next draw's coefficients first (coefs, inlined).
+	var ca1, cb1 float64
+	D, P := float64(s.pop.N-n-1), s.nt-sum
+	ok1 := P > mLo*D && u*D-P > 1e-3*u*D
+	if ok1 {
+		A := s.neta - sum
+		ca1, cb1 = coefsOf(A, u*D-A, P, u*D-P, u)
+	}
+	term := x*s.ca + (u-x)*s.cb
+	if !(term > 0) {
+		return s.Add(x)
+	}
+	f := s.prod.f * term // scaled.mul, without its renormalisation
+	v := f * s.prod.scale
+	if !stepOK(f, v) {
+		return s.Add(x)
+	}
+	s.prod.f = f
+	s.tail.record(v)
+	s.sum = sum
+	s.ca, s.cb, s.coef = ca1, cb1, ok1
+	return nil
+}
+
+// Add takes the next observation.
 func (s *waldStream) Add(x float64) error {
 	u, n := s.pop.U, s.tail.n
 	if !s.g.ok(x, n) {
@@ -99,6 +269,13 @@ func (s *waldStream) Add(x float64) error {
 			term = waldTerm(x, s.eta, m, u)
 			s.memo.key[i], s.memo.val[i] = b, term
 		}
+	} else if s.coef {
+		// m_j in (1e-14, U(1 − 1e-3)): the term with one division, as
+		// Alpha's (see coefs). m_j > 0, so M_j is not made +Inf below.
+		term = x*s.ca + (u-x)*s.cb
+		if term < 0 {
+			term = 0
+		}
 	} else {
 		m = nullMean(s.pop.N, s.nt, s.pop.T, s.sum, n)
 		eta := nullMean(s.pop.N, s.neta, s.eta, s.sum, n)
@@ -111,6 +288,9 @@ func (s *waldStream) Add(x float64) error {
 	}
 	s.tail.record(v)
 	s.sum += x
+	if s.pop.N > 0 {
+		s.ca, s.cb, s.coef = s.coefs(s.tail.n, s.sum)
+	}
 	return nil
 }
 
