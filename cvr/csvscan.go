@@ -67,6 +67,57 @@ func (s *csvScan) readLine() error {
 	}
 }
 
+// ReadHead reads the next record like Read when it is one line with no
+// quote in it, splitting only its first n fields and returning the rest of
+// the line after the n-th comma (without the line's end) as rest, with ok
+// set. Any other record (a quote anywhere, fewer than n+1 fields) is split
+// whole as Read splits it, with ok false. A Dominion row's vote cells, most
+// of its bytes, are then read without a field each.
+func (s *csvScan) ReadHead(n int) (fields [][]byte, rest []byte, ok bool, err error) {
+	s.buf = s.buf[:0]
+	s.start = s.line
+	if err := s.readLine(); err != nil {
+		s.fields = s.fields[:0]
+		return nil, nil, false, err
+	}
+	buf := s.buf
+	if bytes.IndexByte(buf, '"') < 0 {
+		fields = s.fields[:0]
+		i := 0
+		for len(fields) < n {
+			k := bytes.IndexByte(buf[i:], ',')
+			if k < 0 {
+				break
+			}
+			fields = append(fields, buf[i:i+k])
+			i += k + 1
+		}
+		s.fields = fields
+		if len(fields) == n {
+			rest = buf[i:]
+			if len(rest) > 0 && rest[len(rest)-1] == '\n' {
+				rest = rest[:len(rest)-1]
+			}
+			return fields, rest, true, nil
+		}
+	}
+	fields, err = s.split()
+	return fields, nil, false, err
+}
+
+// splitRest appends the fields of rest, a line's remainder from ReadHead,
+// to fields: the record Read would have returned.
+func splitRest(fields [][]byte, rest []byte) [][]byte {
+	for {
+		k := bytes.IndexByte(rest, ',')
+		if k < 0 {
+			return append(fields, rest)
+		}
+		fields = append(fields, rest[:k])
+		rest = rest[k+1:]
+	}
+}
+
 // Read returns the fields of the next record, or io.EOF. It works on
 // local copies of the buffer and the field list (stored back before any
 // return and before reading a continuation line), which the compiler keeps
@@ -79,6 +130,12 @@ func (s *csvScan) Read() ([][]byte, error) {
 		s.fields = s.fields[:0]
 		return nil, err
 	}
+	return s.split()
+}
+
+// split splits the record whose first line is in s.buf, reading any further
+// lines a quoted field spans.
+func (s *csvScan) split() ([][]byte, error) {
 	buf, fields := s.buf, s.fields[:0]
 	i := 0
 	for {

@@ -134,6 +134,7 @@ type dcRows struct {
 	lastStyle, lastGr     string
 	lastPrec              string
 	idBuf                 []byte
+	val                   []byte // the coded vote cells of rowFast
 }
 
 func (d *dcReader) rows() *dcRows {
@@ -150,7 +151,7 @@ func (d *dcReader) rows() *dcRows {
 func (r *dcRows) sequential(e *Election, cr *csvScan, yield func(Card, error) bool) bool {
 	var card Card
 	for {
-		rec, err := cr.Read()
+		rec, rest, head, err := cr.ReadHead(r.d.first)
 		if err == io.EOF {
 			return true
 		}
@@ -158,7 +159,19 @@ func (r *dcRows) sequential(e *Election, cr *csvScan, yield func(Card, error) bo
 		if err != nil {
 			return yield(Card{}, fmt.Errorf("cvr: %s line %d: %w", r.d.file, line, err)) && false
 		}
-		switch kind, x := r.row(rec, &card, true); kind {
+		var kind dcRowKind
+		var x dcErr
+		if head {
+			if ok, k, e := r.rowFast(rec, rest, &card, true); ok {
+				kind, x = k, e
+			} else {
+				rec, head = splitRest(rec, rest), false
+			}
+		}
+		if !head {
+			kind, x = r.row(rec, &card, true)
+		}
+		switch kind {
 		case dcRowSkip:
 			continue
 		case dcRowRedacted:
@@ -247,9 +260,21 @@ func (r *dcRows) row(rec [][]byte, card *Card, reset bool) (dcRowKind, dcErr) {
 	if len(rec) < r.ncols {
 		return dcRowError, dcErr{kind: dcErrCells, cells: len(rec)}
 	}
+	if x := r.meta(rec, card, reset); x.kind != 0 {
+		return dcRowError, x
+	}
+	if v := r.d.votes(&card.Votes, rec); v.kind != 0 {
+		return dcRowError, dcErr{kind: dcErrVote, v: v}
+	}
+	return dcRowCard, dcErr{}
+}
+
+// meta fills card from the row's meta columns (rec[:first]), its votes
+// reset first when reset is set.
+func (r *dcRows) meta(rec [][]byte, card *Card, reset bool) dcErr {
 	tab, bat, recID := dcUnequalBytes(rec[r.tabC]), dcUnequalBytes(rec[r.batC]), dcUnequalBytes(rec[r.recC])
 	if len(tab) == 0 || len(bat) == 0 || len(recID) == 0 {
-		return dcRowError, dcErr{kind: dcErrEmpty}
+		return dcErr{kind: dcErrEmpty}
 	}
 	if string(tab) != r.lastTab {
 		r.lastTab = string(tab)
@@ -280,10 +305,60 @@ func (r *dcRows) row(rec [][]byte, card *Card, reset bool) (dcRowKind, dcErr) {
 		BallotStyle: pick(rec, r.styleC, &r.lastStyle), CountingGroup: pick(rec, r.groupC, &r.lastGr), Precinct: pick(rec, r.precC, &r.lastPrec),
 		Votes: card.Votes,
 	}
-	if v := r.d.votes(&card.Votes, rec); v.kind != 0 {
-		return dcRowError, dcErr{kind: dcErrVote, v: v}
+	return dcErr{}
+}
+
+// rowFast reads a card from a record split only to its meta columns (head,
+// from csvScan.ReadHead) with its vote cells raw in rest, when that record
+// is a plain card: a first cell that is not blank or a redaction mark, and
+// exactly one cell per vote column, each empty, 0 or 1. It reports false,
+// having changed nothing the caller keeps, for any other record, which
+// the caller splits whole for row. It returns what row would.
+func (r *dcRows) rowFast(head [][]byte, rest []byte, card *Card, reset bool) (bool, dcRowKind, dcErr) {
+	d := r.d
+	if len(head) != d.first || !r.cells(rest) {
+		return false, 0, dcErr{}
 	}
-	return dcRowCard, dcErr{}
+	if c0 := dcUnequalBytes(head[0]); len(c0) == 0 || hasPrefixFold(c0, "redacted") || hasPrefixFold(c0, "rcv redacted") {
+		return false, 0, dcErr{}
+	}
+	if x := r.meta(head, card, reset); x.kind != 0 {
+		return true, dcRowError, x
+	}
+	if v := d.votesCoded(&card.Votes, r.val); v.kind != 0 {
+		return true, dcRowError, dcErr{kind: dcErrVote, v: v}
+	}
+	return true, dcRowCard, dcErr{}
+}
+
+// cells codes rest's cells into r.val (0 empty, 1 for "0", 2 for "1"),
+// reporting whether it holds one cell per vote column and nothing else.
+func (r *dcRows) cells(rest []byte) bool {
+	n := len(r.d.cols)
+	if cap(r.val) < n {
+		r.val = make([]byte, n)
+	}
+	val := r.val[:n]
+	i := 0
+	for c := range val {
+		if c > 0 {
+			if i >= len(rest) || rest[i] != ',' {
+				return false
+			}
+			i++
+		}
+		switch {
+		case i == len(rest) || rest[i] == ',':
+			val[c] = 0
+		case rest[i] == '0' || rest[i] == '1':
+			val[c] = rest[i] - '0' + 1
+			i++
+		default:
+			return false
+		}
+	}
+	r.val = val
+	return i == len(rest)
 }
 
 func (d *dcReader) col(names ...string) int {
@@ -534,17 +609,54 @@ func (d *dcReader) votes(v *Votes, rec [][]byte) dcVoteErr {
 				return dcVoteErr{kind: 2, ct: k, col: col, cell: string(s)}
 			}
 		}
-		switch {
-		case !ct.ranked && n > ct.voteFor:
-			// An overvoted contest counts for no one; like the JSON
-			// export's IsVote=false marks, its marks are not kept.
-			v.dropSelections()
-			v.SetFlags(Overvote)
-		case ct.ranked && n == 0, !ct.ranked && n < ct.voteFor:
-			v.SetFlags(Undervote)
-		}
+		ct.flag(v, n)
 	}
 	return dcVoteErr{}
+}
+
+// votesCoded is votes for a row whose cells cells has coded (0 empty, 1
+// for "0", 2 for "1"), in the same order and with the same results.
+func (d *dcReader) votesCoded(v *Votes, val []byte) dcVoteErr {
+	for k := range d.contests {
+		ct := &d.contests[k]
+		cells := val[ct.first:ct.end]
+		onCard := false
+		for _, c := range cells {
+			if c != 0 {
+				onCard = true
+				break
+			}
+		}
+		if !onCard {
+			continue
+		}
+		v.Begin(ct.index, 0)
+		n := 0
+		for i, c := range cells {
+			if c == 2 {
+				n++
+				col := &d.cols[ct.first+i]
+				if !v.Select(Selection{Choice: col.choice, Rank: col.rank}) {
+					return dcVoteErr{kind: 1, ct: k}
+				}
+			}
+		}
+		ct.flag(v, n)
+	}
+	return dcVoteErr{}
+}
+
+// flag marks the contest last begun in v, whose n marks were read: an
+// overvoted contest counts for no one (like the JSON export's IsVote=false
+// marks, its marks are not kept); too few marks is an undervote.
+func (ct *dcContest) flag(v *Votes, n int) {
+	switch {
+	case !ct.ranked && n > ct.voteFor:
+		v.dropSelections()
+		v.SetFlags(Overvote)
+	case ct.ranked && n == 0, !ct.ranked && n < ct.voteFor:
+		v.SetFlags(Undervote)
+	}
 }
 
 // dropSelections removes the selections of the contest last begun.
