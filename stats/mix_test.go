@@ -4,6 +4,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
 )
 
 // mix_betting holds observations and processes them in batches, one
@@ -182,5 +186,94 @@ func TestMixAgainstSHANGRLAOrder(t *testing.T) {
 			}
 			t.Logf("sample %d N=%d: largest relative difference from SHANGRLA's order %.3g", i, N, worst)
 		}
+	}
+}
+
+// Property: for any grid, population and sample, the stream that sets
+// components aside gives every history entry, p and last value bit for bit
+// as the one that computes every component at every draw, whether the
+// observations come in whole batches (Risk) or one at a time with queries
+// in between.
+func TestPropertyMixAsideIsExact(t *testing.T) {
+	params := gopter.DefaultTestParametersWithSeed(20261124)
+	params.MinSuccessfulTests = 40
+	props := gopter.NewProperties(params)
+	type input struct {
+		Lams   []float64
+		Seed   uint64
+		N, Len int
+		P1, P0 float64
+		Cont   bool
+	}
+	gInput := gopter.CombineGens(
+		gen.SliceOfN(12, gen.Float64Range(0, 3)).SuchThat(func(l []float64) bool { return len(l) > 0 }),
+		gen.UInt64(), gen.IntRange(0, 3), gen.IntRange(500, 6000),
+		gen.Float64Range(0.3, 0.6), gen.Float64Range(0.2, 0.5), gen.Bool(),
+	).Map(func(v []any) input {
+		return input{Lams: v[0].([]float64), Seed: v[1].(uint64), N: v[2].(int), Len: v[3].(int),
+			P1: v[4].(float64), P0: v[5].(float64), Cont: v[6].(bool)}
+	})
+	withAside := 0 // cases in which some component was set aside
+	props.Property("set aside = exact", prop.ForAll(func(in input) bool {
+		r := rand.New(rand.NewPCG(in.Seed, 1))
+		x := make([]float64, in.Len)
+		for i := range x {
+			switch v := r.Float64(); {
+			case in.Cont:
+				x[i] = r.Float64()
+			case v < in.P1:
+				x[i] = 1
+			case v < in.P1+in.P0:
+				x[i] = 0
+			default:
+				x[i] = 0.5
+			}
+		}
+		N := 0
+		if in.N > 0 {
+			N = in.Len * in.N // 1x: the population runs out at the end
+		}
+		b := MixBetting{Population: Population{N: N}, Lams: in.Lams}
+		aside, _ := b.start()
+		exact, _ := b.start()
+		exact.exact = true
+		sawAside := false
+		for i, v := range x {
+			if aside.Add(v) != nil || exact.Add(v) != nil {
+				return false
+			}
+			sawAside = sawAside || aside.nstale > 0
+			if r.IntN(300) == 0 || i == len(x)-1 {
+				if math.Float64bits(aside.P()) != math.Float64bits(exact.P()) ||
+					math.Float64bits(aside.Last()) != math.Float64bits(exact.Last()) {
+					t.Logf("after %d: p %v last %v set aside, p %v last %v exact", i+1, aside.P(), aside.Last(), exact.P(), exact.Last())
+					return false
+				}
+			}
+		}
+		if sawAside {
+			withAside++
+		}
+		whole, err := b.Risk(x)
+		if err != nil {
+			return false
+		}
+		e2, _ := b.start()
+		e2.exact = true
+		h := make([]float64, len(x))
+		for i := 0; i < len(x); i += mixBatch {
+			e2.batch(x[i:min(i+mixBatch, len(x))], h[i:min(i+mixBatch, len(x))])
+		}
+		for i := range len(x) - 1 {
+			if math.Float64bits(whole.History[i]) != math.Float64bits(h[i]) {
+				t.Logf("history[%d] = %v set aside, %v exact", i, whole.History[i], h[i])
+				return false
+			}
+		}
+		return math.Float64bits(whole.P) == math.Float64bits(e2.P())
+	}, gInput))
+	props.TestingRun(t)
+	if withAside < 10 {
+		t.Errorf("components were set aside in only %d cases", withAside)
 	}
 }
