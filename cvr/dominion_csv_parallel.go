@@ -126,10 +126,13 @@ func (tmpl *dcRows) parse(b *dcBlock) {
 	// with a quote on (and for a block followed by a read error), csvScan
 	// reads the rest of the block.
 	var (
-		cr     *csvScan
-		pos    int
-		line   = b.line
-		fields [][]byte
+		cr       *csvScan
+		pos      int
+		line     = b.line
+		fields   [][]byte
+		first    = r.d.first
+		rest     []byte // the vote cells of a row split only to its meta columns
+		headOnly bool
 	)
 	if b.ioErr != nil {
 		cr = newCSVScan(io.MultiReader(bytes.NewReader(b.raw), dcErrReader{b.ioErr}))
@@ -141,6 +144,7 @@ func (tmpl *dcRows) parse(b *dcBlock) {
 			err     error
 			recLine int // the line the record begins on
 		)
+		headOnly = false
 		if cr == nil {
 			if pos == len(b.raw) {
 				break
@@ -160,16 +164,26 @@ func (tmpl *dcRows) parse(b *dcBlock) {
 			if len(l) > 0 && l[len(l)-1] == '\r' {
 				l = l[:len(l)-1]
 			}
-			fields = fields[:0]
+			// Split the meta columns; the vote cells go to rowFast raw
+			// (the whole line is split when there are too few cells).
+			fields, rest = fields[:0], nil
 			i := 0
 			for k := 0; k < len(l); k++ {
 				if l[k] == ',' {
 					fields = append(fields, l[i:k])
 					i = k + 1
+					if len(fields) == first && !dcGeneralOnly {
+						rest, headOnly = l[i:], true
+						break
+					}
 				}
 			}
-			rec = append(fields, l[i:])
-			fields = rec
+			if headOnly {
+				rec = fields
+			} else {
+				rec = append(fields, l[i:])
+				fields = rec
+			}
 			pos = next
 			recLine = line
 			line++
@@ -192,7 +206,18 @@ func (tmpl *dcRows) parse(b *dcBlock) {
 		card := &c[len(c)-1]
 		start := len(vs.cells)
 		card.Votes = vs
-		kind, x := r.row(rec, card, false)
+		var kind dcRowKind
+		var x dcErr
+		if headOnly {
+			var ok bool
+			if ok, kind, x = r.rowFast(rec, rest, card, false); !ok {
+				rec, headOnly = splitRest(rec, rest), false
+				fields = rec
+			}
+		}
+		if !headOnly {
+			kind, x = r.row(rec, card, false)
+		}
 		vs = card.Votes
 		switch kind {
 		case dcRowSkip:

@@ -52,6 +52,15 @@ func dcEvents(t *testing.T, data []byte, workers, block int, failAfter int) ([]d
 	return ev, e
 }
 
+// dcEventsGeneral is dcEvents with every row read by the general path
+// (dcGeneralOnly): the reference the fast path must reproduce.
+func dcEventsGeneral(t *testing.T, data []byte, workers, block int, failAfter int) ([]dcEvent, *Election) {
+	t.Helper()
+	dcGeneralOnly = true
+	defer func() { dcGeneralOnly = false }()
+	return dcEvents(t, data, workers, block, failAfter)
+}
+
 // dcMutate applies f to every data line (after the 4 header lines) whose
 // index i satisfies pick(i).
 func dcMutate(data []byte, pick func(i int) bool, f func(line string) string) []byte {
@@ -141,11 +150,11 @@ func TestDominionCSVParallelEqualsSequential(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			want, we := dcEvents(t, tc.data, 1, 0, tc.failAfter)
+			want, we := dcEventsGeneral(t, tc.data, 1, 0, tc.failAfter)
 			if len(want) < 2 {
 				t.Fatalf("only %d events: %+v", len(want), want)
 			}
-			for _, workers := range []int{2, 3} {
+			for _, workers := range []int{1, 2, 3} {
 				for _, block := range []int{1, 100, 1000, 4096, 100_000, dcBlockSize} {
 					got, ge := dcEvents(t, tc.data, workers, block, tc.failAfter)
 					if !reflect.DeepEqual(we, ge) {
@@ -195,7 +204,11 @@ func FuzzDominionCSVParallel(f *testing.F) {
 	f.Add([]byte(dcFixture), uint16(7))
 	f.Add([]byte("E,5.2.16.1,,\n,,,,C (Vote For=1),C (Vote For=1)\n,,,,A,B\nCvrNumber,TabulatorNum,BatchId,RecordId,,\n1,T,B,1,1,0\r\n\"2\n\",T,B,2,0,1\n3,T,B,3,=\"1\",0"), uint16(3))
 	f.Fuzz(func(t *testing.T, data []byte, block uint16) {
-		want, we := dcEvents(t, data, 1, 0, -1)
+		want, we := dcEventsGeneral(t, data, 1, 0, -1)
+		seq, se := dcEvents(t, data, 1, 0, -1)
+		if !reflect.DeepEqual(we, se) || !reflect.DeepEqual(want, seq) {
+			t.Fatalf("sequential reader: fast path differs from the general path\n got %+v\nwant %+v", seq, want)
+		}
 		for _, bs := range []int{int(block%256) + 1, 1000} {
 			got, ge := dcEvents(t, data, 2, bs, -1)
 			if !reflect.DeepEqual(we, ge) {
