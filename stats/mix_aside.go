@@ -1,0 +1,191 @@
+package stats
+
+import "math"
+
+// Setting aside the components of MixBetting that a bound proves stay
+// below SHANGRLA's zero cut (see MixBetting's doc): the bound, the setting
+// aside and bringing back, and the log of the draws' d they need.
+
+// batchBound summarises a batch's d for the bounds of set-aside components.
+type batchBound struct {
+	n          int
+	dmin, dmax float64 // the least and the largest d
+	dabs       float64 // the largest |d|
+	pmax, tot  float64 // the largest partial sum d_1+...+d_j (j >= 1) and the whole sum
+	sq         float64 // the sum of d²
+	a, c       float64 // see staysLow
+}
+
+func (b *batchBound) finish() {
+	b.dabs = -b.dmin
+	if b.dmax > b.dabs {
+		b.dabs = b.dmax
+	}
+	// The rounding margin of staysLow is a + λ·c − 2^-48·lnb.
+	n := float64(b.n)
+	b.a = (3*n)*0x1p-52 + 0x1p-48
+	b.c = (64*n + n*n) * b.dabs * 0x1p-52
+}
+
+// staysLow reports whether set-aside component k stays low over the batch
+// and, if so, moves its bound to the batch's end. With every term 1 + y
+// (y = λd) positive, ln(1 + y) <= y − y²/(2(1 + y⁺)) (equality at y = 0,
+// and the derivatives of the two sides differ by y²/(2(1+y)²) >= 0 for
+// y > 0; for y < 0 the series of ln(1 + y) after y − y²/2 is negative).
+// So ln of the component after j more draws is at most
+// lnb + λ(d_1 + ... + d_j), which the batch's largest partial sum bounds,
+// and after the whole batch at most lnb + λ·Σd − cλ²·Σd², with
+// c = 1/(2(1 + λu)) (as d <= u − m <= u; quad holds cλ², rounded down): the
+// bound falls as the component does when the bet is too large for the data. The margin covers the rounding of each term
+// and product (relative 2^-53 each, the term's magnified by λ|d|/(1+λd)),
+// of the sums and of the bound itself.
+func (s *mixStream) staysLow(k int, lam float64, b *batchBound) bool {
+	lnb := s.lnb[k] // at most mixCut < 0; -1e300 for a component exactly 0
+	// The rounding of a term relative to it is at most 2^-53(λ|d|/tmin + 1),
+	// below 2^-53(64λ|d| + 1) when the least term tmin = 1 + λ·min d is at
+	// least 1/64, which spares a division.
+	var margin float64
+	if ld := lam * b.dmin; ld >= -63.0/64 {
+		margin = b.a + lam*b.c - 0x1p-48*lnb
+	} else if tmin := 1 + ld; tmin > 0 {
+		n := float64(b.n)
+		margin = b.a + (n*(lam*b.dabs/tmin)+n*n*lam*b.dabs)*0x1p-52 - 0x1p-48*lnb
+	} else if lnb > -1e300 {
+		return false
+	}
+	if !(lnb+lam*b.pmax+margin <= mixCut) {
+		return false
+	}
+	s.lnb[k] = lnb + lam*b.tot - s.quad[k]*b.sq + margin
+	return true
+}
+
+// setAside sets component k aside after observation n if it is low by a
+// clear margin (or exactly 0).
+func (s *mixStream) setAside(k, n int) {
+	f := s.f[k]
+	if !(f >= 0) {
+		return // negative or NaN
+	}
+	if x := int(math.Float64bits(f)>>52&0x7ff) - 1023 + s.e[k]; f > 0x1p-1000 && x > -40 {
+		return // above 2^-40: not low (a quick test before the logarithm)
+	}
+	lnb := -1e300 // exactly 0: stays 0 (and the bound's arithmetic stays finite)
+	if f > 0 {
+		lnb = math.Log(f) + float64(s.e[k])*math.Ln2
+		if !(lnb <= mixCut-1) {
+			return
+		}
+		lnb += 0x1p-40 * (math.Abs(lnb) + 1)
+	}
+	s.at[k], s.lnb[k] = n, lnb
+	s.nstale++
+}
+
+// catchUp brings set-aside component k up to observation n (the first n
+// observations) by the multiplications it skipped, in order. A component
+// that is exactly 0 stays 0 and needs none.
+func (s *mixStream) catchUp(k, n int) {
+	lam := s.lams[k]
+	v := s.f[k]
+	for i := s.at[k]; i < n && v != 0; {
+		seg := s.dh.segment(i, n)
+		for _, d := range seg {
+			v *= 1 + lam*d
+			if !inRange(v) && v != 0 {
+				s.f[k] = v
+				s.renorm(k)
+				v = s.f[k]
+			}
+		}
+		i += len(seg)
+	}
+	s.f[k] = v
+	s.at[k] = -1
+	s.nstale--
+}
+
+// catchUpAll brings every set-aside component up to date.
+func (s *mixStream) catchUpAll() {
+	for k := range s.at {
+		if s.at[k] >= 0 {
+			s.catchUp(k, s.n)
+		}
+	}
+	s.dh.reset(s.n)
+}
+
+// keepHistory keeps the batch's d (observations n0 to n1−1) if a component
+// set aside before n1 needs them, and drops those no component needs (a
+// component that is exactly 0 needs none).
+func (s *mixStream) keepHistory(dd []float64, n0, n1 int) {
+	first := n1
+	for k, a := range s.at {
+		if a >= 0 && s.f[k] != 0 {
+			first = min(first, a)
+		}
+	}
+	if first == n1 {
+		s.dh.reset(n1)
+		return
+	}
+	s.dh.append(dd)
+	s.dh.dropBefore(first)
+}
+
+// dlog holds the d of consecutive observations in chunks, so that growing
+// it copies nothing and its oldest chunks can be dropped and reused.
+type dlog struct {
+	base   int         // the observation whose d is chunks[0][0]
+	chunks [][]float64 // each dlogChunk long but the last, which is not empty
+	free   [][]float64
+}
+
+const dlogChunk = 1 << 12
+
+// reset empties the log; the next d appended is observation n's.
+func (l *dlog) reset(n int) {
+	for _, c := range l.chunks {
+		l.free = append(l.free, c[:0])
+	}
+	l.chunks, l.base = l.chunks[:0], n
+}
+
+func (l *dlog) append(dd []float64) {
+	for len(dd) > 0 {
+		if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == dlogChunk {
+			var c []float64
+			if nf := len(l.free); nf > 0 {
+				c, l.free = l.free[nf-1], l.free[:nf-1]
+			} else {
+				c = make([]float64, 0, dlogChunk)
+			}
+			l.chunks = append(l.chunks, c)
+		}
+		last := &l.chunks[len(l.chunks)-1]
+		m := min(len(dd), dlogChunk-len(*last))
+		*last = append(*last, dd[:m]...)
+		dd = dd[m:]
+	}
+}
+
+// dropBefore drops the whole chunks before observation n.
+func (l *dlog) dropBefore(n int) {
+	i := 0
+	for i < len(l.chunks)-1 && l.base+dlogChunk <= n {
+		l.free = append(l.free, l.chunks[i][:0])
+		l.base += dlogChunk
+		i++
+	}
+	if i > 0 {
+		l.chunks = l.chunks[:copy(l.chunks, l.chunks[i:])]
+	}
+}
+
+// segment is the longest run of consecutive d held from observation i on,
+// ending before observation n.
+func (l *dlog) segment(i, n int) []float64 {
+	off := i - l.base
+	c := l.chunks[off/dlogChunk]
+	return c[off%dlogChunk : min(len(c), off%dlogChunk+n-i)]
+}
