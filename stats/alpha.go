@@ -650,13 +650,8 @@ func (s *alphaStream) Add(x float64) error {
 	if !stepOK(f, v) {
 		return s.add(x)
 	}
-	v = postClear(v) // guard.post, m being clear of 0 and u
 	s.prod.f = f
-	s.tail.n = n + 1
-	s.tail.lastM = v
-	if v > s.tail.max {
-		s.tail.max = v
-	}
+	s.tail.push(postClear(v)) // guard.post, m being clear of 0 and u
 	s.sum = sum
 	if s.pure {
 		return nil

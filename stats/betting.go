@@ -323,13 +323,8 @@ func (w bettingAGRAPAStream) Add(x float64) error {
 	if !stepOK(f, v) {
 		return s.add(x)
 	}
-	v = postClear(v) // guard.post, m being clear of 0 and u
 	s.prod.f = f
-	s.tail.n = n + 1
-	s.tail.lastM = v
-	if v > s.tail.max {
-		s.tail.max = v
-	}
+	s.tail.push(postClear(v)) // guard.post, m being clear of 0 and u
 	s.sum = sum
 	b.mean, b.m2, b.prevRaw, b.rk = mu, m2, raw, rk1
 	s.setNext(m1, clipBet(b.c0, m1, raw))
@@ -492,13 +487,8 @@ func (s *bettingStream) Add(x float64) error {
 	if !stepOK(f, v) {
 		return s.add(x)
 	}
-	v = postClear(v) // guard.post, m being clear of 0 and u
 	s.prod.f = f
-	s.tail.n = n + 1
-	s.tail.lastM = v
-	if v > s.tail.max {
-		s.tail.max = v
-	}
+	s.tail.push(postClear(v)) // guard.post, m being clear of 0 and u
 	s.sum = sum
 	if !agrapa {
 		s.setNext(m1, b.lam)

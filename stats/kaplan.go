@@ -265,7 +265,7 @@ func (s *kkStream) run(x, h []float64, i int) int {
 		}
 		f1 := f * (xg * (D / P)) // scaled.mul, without its renormalisation
 		v := f1 * scale
-		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+		if !stepOK(f1, v) {
 			break
 		}
 		f, n, sum, last = f1, n+1, sum+xg, v

@@ -229,6 +229,16 @@ func stepOK(f1, v float64) bool {
 	return (math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v
 }
 
+// push records the post-processed value v of the next draw: tail.record
+// for a value the fast paths know is not NaN.
+func (t *tail) push(v float64) {
+	t.n++
+	t.lastM = v
+	if v > t.max {
+		t.max = v
+	}
+}
+
 func newGuard(p Population) guard {
 	g := guard{xmax: p.U * (1 + 1e-9), nmax: math.MaxInt, mhi: p.U * (1 - 3e-6)}
 	if p.N > 0 {

@@ -199,7 +199,7 @@ func (s *waldStream) runPure(x, h []float64, i int) int {
 		}
 		f1 := f * s.memo.val[k] // scaled.mul, without its renormalisation
 		v := f1 * scale
-		if !((math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600 && v == v) {
+		if !stepOK(f1, v) {
 			break // a zero term included
 		}
 		f, n, sum, last = f1, n+1, sum+xi, v
