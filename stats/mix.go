@@ -131,6 +131,12 @@ type mixStream struct {
 	// processed; P, Last and rawLast process them first.
 	pend [mixBatch]float64
 	np   int
+	// batch's scratch: the observations' d, the lane sums (see mixLanes),
+	// the counts of low components, the queue of plain groups.
+	d  [mixBatch]float64
+	hl [4 * mixBatch]float64
+	lo [mixBatch]float64
+	q  mixQueue
 }
 
 func newMixStream(p Population, lams []float64) *mixStream {
@@ -271,26 +277,27 @@ func (s *mixStream) step(x float64) {
 	switch {
 	case m < 0:
 		for k, lam := range s.lams {
-			f[k] *= 1 + lam*d
+			f[k] *= 1 + float64(lam*d)
 		}
 		total = math.Inf(1)
 	case s.special(m):
 		for k, lam := range s.lams {
-			f[k] *= 1 + lam*d
+			f[k] *= 1 + float64(lam*d)
 			s.renorm(k)
 		}
 		total = float64(len(f))
 	default:
-		hi, lo := 0.0, 0.0
+		var hl [4]float64
+		lo := 0.0
 		for k, lam := range s.lams {
-			f[k] *= 1 + lam*d
+			f[k] *= 1 + float64(lam*d)
 			if w := s.value(k); mixLow(w) {
 				lo++
 			} else {
-				hi += w
+				hl[k&3] += w
 			}
 		}
-		total = hi + lo
+		total = mixLanes(hl[:]) + lo
 	}
 	s.record(total)
 	s.sum += x
@@ -300,17 +307,27 @@ func (s *mixStream) step(x float64) {
 // batch processes the observations xs (at most mixBatch, already checked)
 // with the values step gives them one at a time and, if h is not nil, sets
 // h[j] to the history entry of xs[j]. Components set aside stay aside while
-// their bound holds over the whole batch; the others are carried through it
-// two at a time (two independent running products), each observation's sum
-// of terms growing in the order of the grid.
+// their bound holds over the whole batch. The others are carried through
+// it in groups of four consecutive components, one lane each (see
+// mixLanes): a component whose batch is plain (see plain) by the kernel
+// mixPlain, two groups at a time; any other by checked, one observation at
+// a time with every test. Each lane's sum grows in grid order whichever
+// way its components are computed, so the values do not depend on which
+// components are plain or set aside.
 func (s *mixStream) batch(xs, h []float64) {
-	var d [mixBatch]float64
+	n := len(xs)
+	dd := s.d[:n]
 	sum := s.sum
 	// The batch's bounds (batchBound) in locals, which stay in registers.
-	dmin, dmax, pmax, tot, sq := math.Inf(1), math.Inf(-1), math.Inf(-1), 0.0, 0.0
+	// (The comparisons are written out: the builtin min and max of floats
+	// also order NaN and −0, which cannot occur here, at several
+	// instructions each.)
+	dmin, dmax := math.Inf(1), math.Inf(-1)
+	pmin, pmax, tot, sq := math.Inf(1), math.Inf(-1), 0.0, 0.0
+	N, nt, n0, mhi := s.pop.N, s.nt, s.n, s.mhi
 	for j, x := range xs {
-		m := nullMean(s.pop.N, s.nt, 0.5, sum, s.n+j)
-		if !(m > 1e-14 && m < s.mhi) && s.special(m) {
+		m := nullMean(N, nt, 0.5, sum, n0+j)
+		if !(m > 1e-14 && m < mhi) && s.special(m) {
 			for j, x := range xs {
 				s.step(x)
 				if h != nil {
@@ -320,7 +337,7 @@ func (s *mixStream) batch(xs, h []float64) {
 			return
 		}
 		dj := x - m
-		d[j] = dj
+		dd[j] = dj
 		sum += x
 		if dj < dmin {
 			dmin = dj
@@ -329,45 +346,71 @@ func (s *mixStream) batch(xs, h []float64) {
 			dmax = dj
 		}
 		tot += dj
+		if tot < pmin {
+			pmin = tot
+		}
 		if tot > pmax {
 			pmax = tot
 		}
-		sq += dj * dj
+		sq += float64(dj * dj)
 	}
-	b := batchBound{n: len(xs), dmin: dmin, dmax: dmax, pmax: pmax, tot: tot, sq: sq}
+	b := batchBound{n: n, dmin: dmin, dmax: dmax, pmin: pmin, pmax: pmax, tot: tot, sq: sq}
 	b.finish()
-	dd := d[:len(xs)]
-	var hiA, loA [mixBatch]float64
-	hi, lo := hiA[:len(dd)], loA[:len(dd)]
 	bp := &b
-	n0, n1 := s.n, s.n+len(dd)
+	n1 := n0 + n
+	hl := s.hl[:4*n]
+	var lo []float64 // the count of low components at each observation, once there is one
 	aside := 0.0
-	var exact [2]int
-	ne := 0
-	for k, lam := range s.lams {
-		if s.at[k] >= 0 {
-			if s.staysLow(k, lam, bp) {
-				aside++
+	q := &s.q
+	L := len(s.lams)
+	for g := 0; g < L; g += 4 {
+		var checked [4]int
+		nc, slot := 0, 4*q.n
+		for k := g; k < min(g+4, L); k++ {
+			lam := s.lams[k]
+			if s.at[k] >= 0 {
+				if s.staysLow(k, lam, bp) {
+					aside++
+					continue
+				}
+				s.catchUp(k, n0)
+			}
+			if a, ok := s.plain(k, lam, bp); ok {
+				i := slot + k - g
+				q.lam[i], q.v[i], q.a[i], q.k[i] = lam, s.f[k], a, k+1
 				continue
 			}
-			s.catchUp(k, n0)
+			checked[nc] = k
+			nc++
 		}
-		// Pair the components processed exactly, in grid order; a
-		// component with λ = 0 is constant and goes alone.
-		if lam == 0 {
-			s.flushExact(exact[:ne], dd, hi, lo)
-			ne = 0
-			s.constant(k, hi, lo)
-			continue
+		for i := slot; i < slot+4; i++ {
+			if q.k[i] > 0 {
+				q.n++
+				break
+			}
 		}
-		exact[ne] = k
-		ne++
-		if ne == 2 {
-			s.flushExact(exact[:2], dd, hi, lo)
-			ne = 0
+		if q.n == 2 || (q.n > 0 && nc > 0) {
+			s.flushPlain(dd, hl)
+		}
+		if nc > 0 {
+			if !q.init {
+				clear(hl)
+				q.init = true
+			}
+			if lo == nil {
+				lo = s.lo[:n]
+				clear(lo)
+			}
+			for _, k := range checked[:nc] {
+				s.checked(k, dd, hl, lo)
+			}
 		}
 	}
-	s.flushExact(exact[:ne], dd, hi, lo)
+	s.flushPlain(dd, hl)
+	if !q.init {
+		clear(hl)
+	}
+	q.init = false
 	if !s.exact {
 		for k := range s.lams {
 			if s.at[k] < 0 {
@@ -376,17 +419,27 @@ func (s *mixStream) batch(xs, h []float64) {
 		}
 	}
 	s.keepHistory(dd, n0, n1)
-	// record, with the running maximum in locals.
+	// record, with the running maximum in locals; the history entry is
+	// hist's.
 	maxT, nan, t := s.maxT, s.nan, 0.0
-	for j := range dd {
-		t = hi[j] + (lo[j] + aside)
+	fL := float64(L)
+	if lo == nil {
+		lo = s.lo[:n]
+		clear(lo)
+	}
+	for j := range n {
+		t = mixLanes(hl[4*j:4*j+4:4*j+4]) + (lo[j] + aside)
 		if t > maxT {
 			maxT = t
 		} else if t != t {
 			nan = true
 		}
 		if h != nil {
-			h[j] = s.hist(t)
+			hj := 1.0
+			if t > fL {
+				hj = fL / t
+			}
+			h[j] = hj
 		}
 	}
 	s.maxT, s.nan, s.lastT = maxT, nan, t
@@ -394,85 +447,85 @@ func (s *mixStream) batch(xs, h []float64) {
 	s.sum = sum
 }
 
-// flushExact carries the components ks (one or two) through the batch.
-func (s *mixStream) flushExact(ks []int, dd, hi, lo []float64) {
-	switch len(ks) {
-	case 1:
-		s.one(ks[0], dd, hi, lo)
-	case 2:
-		s.pair(ks[0], ks[1], dd, hi, lo)
-	}
+// mixLanes adds an observation's four lane sums: lane l holds the sum, in
+// grid order, of the values above the cut of the components k with
+// k mod 4 = l. The mixture's sum L·M is this plus the count of the others.
+func mixLanes(h []float64) float64 { return (h[0] + h[1]) + (h[2] + h[3]) }
+
+// mixQueue holds up to two groups of plain components for mixPlain: lane i
+// of the queue is component k[i]−1, or dead (k[i] = 0; λ, v and a are 0).
+// init: the batch's lane sums have been started.
+type mixQueue struct {
+	lam, v, a [8]float64
+	k         [8]int
+	n         int
+	init      bool
 }
 
-// term adds a component's value w at one observation to that
-// observation's sums.
-func term(w float64, hi, lo *float64) {
-	if w > 1e-14 || !mixLow(w) {
-		*hi += w
-	} else {
-		*lo++
+// flushPlain carries the queued groups through the batch and empties the
+// queue.
+func (s *mixStream) flushPlain(dd, hl []float64) {
+	q := &s.q
+	if q.n == 0 {
+		return
 	}
-}
-
-// constant adds component k, whose bet is 0 (its value never changes), to
-// every observation of the batch.
-func (s *mixStream) constant(k int, hi, lo []float64) {
-	w := s.value(k)
-	for j := range hi {
-		term(w, &hi[j], &lo[j])
-	}
-}
-
-// one carries component k through the observations whose d are dd.
-func (s *mixStream) one(k int, dd, hi, lo []float64) {
-	lam := s.lams[k]
-	v, sc := s.f[k], scaleOf(s.e[k])
-	for j, dj := range dd[:len(hi)] {
-		v *= 1 + lam*dj
-		if inRange(v) {
-			term(v*sc.a*sc.b, &hi[j], &lo[j])
-			continue
+	w := 4 * q.n
+	mixPlain(dd, q.lam[:w], q.v[:w], q.a[:w], hl, !q.init)
+	q.init = true
+	for i := range w {
+		if k := q.k[i]; k > 0 {
+			s.f[k-1] = q.v[i]
 		}
-		s.f[k] = v
-		term(s.value(k), &hi[j], &lo[j])
-		v, sc = s.f[k], scaleOf(s.e[k])
+	}
+	q.lam, q.v, q.a, q.k, q.n = [8]float64{}, [8]float64{}, [8]float64{}, [8]int{}, 0
+}
+
+// plain reports whether component k's batch is plain, and then its scale
+// 2^e: its fraction v stays in [2^-300, 2^301), where renorm leaves it, and
+// its value v·2^e stays above 1e-14, where it is never low, at every
+// observation of the batch, so that neither needs a test. With every λd >=
+// −1/2, ln(1 + λd) >= λd − (λd)², so over the first j draws ln v changes by
+// at least λ·min(0, min partial sum of d) − λ²·Σd², and by at most
+// λ·max(0, max partial sum) (ln(1 + y) <= y). The margins, one binary order
+// of magnitude on each side, dwarf the rounding of a batch's products and
+// sums (relative 2^-45 at most).
+func (s *mixStream) plain(k int, lam float64, b *batchBound) (a float64, ok bool) {
+	v, e := s.f[k], s.e[k]
+	if !(v > 0) || e < -400 || e > 1023 || !inRange(v) || !(lam*b.dmin >= -0.5) {
+		return 0, false
+	}
+	lg := float64(int(math.Float64bits(v)>>52) - 1023) // v in [2^lg, 2^(lg+1))
+	up := lam * max(0, b.pmax) * math.Log2E
+	down := (lam*min(0, b.pmin) - lam*lam*b.sq) * math.Log2E
+	if !(lg+up+2 <= 300 && lg+down-1 >= -299 && lg+float64(e)+down-1 >= -45) {
+		return 0, false
+	}
+	return pow2(e), true
+}
+
+// checked carries component k through the observations whose d are dd,
+// testing at each whether its fraction needs renormalising and whether its
+// value is low; it adds the value to lane k mod 4 of hl, or counts it in lo.
+func (s *mixStream) checked(k int, dd, hl, lo []float64) {
+	lam, l := s.lams[k], k&3
+	v, sc := s.f[k], scaleOf(s.e[k])
+	for j, dj := range dd {
+		v *= 1 + float64(lam*dj)
+		var w float64
+		if inRange(v) {
+			w = float64(v*sc.a) * sc.b
+		} else {
+			s.f[k] = v
+			w = s.value(k)
+			v, sc = s.f[k], scaleOf(s.e[k])
+		}
+		if w > 1e-14 || !mixLow(w) {
+			hl[4*j+l] += w
+		} else {
+			lo[j]++
+		}
 	}
 	s.f[k] = v
-}
-
-// pair carries components k1 < k2 through the observations whose d are
-// dd, adding k1's term before k2's at each.
-func (s *mixStream) pair(k1, k2 int, dd, hi, lo []float64) {
-	l1, l2 := s.lams[k1], s.lams[k2]
-	v1, v2 := s.f[k1], s.f[k2]
-	s1, s2 := scaleOf(s.e[k1]), scaleOf(s.e[k2])
-	for j, dj := range dd[:len(hi)] {
-		v1 *= 1 + l1*dj
-		v2 *= 1 + l2*dj
-		if inRange(v1) && inRange(v2) {
-			// term twice, with the sums in locals (hi and lo might
-			// alias, for all the compiler knows).
-			h, l := hi[j], lo[j]
-			if w := v1 * s1.a * s1.b; w > 1e-14 || !mixLow(w) {
-				h += w
-			} else {
-				l++
-			}
-			if w := v2 * s2.a * s2.b; w > 1e-14 || !mixLow(w) {
-				h += w
-			} else {
-				l++
-			}
-			hi[j], lo[j] = h, l
-			continue
-		}
-		s.f[k1], s.f[k2] = v1, v2
-		term(s.value(k1), &hi[j], &lo[j])
-		term(s.value(k2), &hi[j], &lo[j])
-		v1, v2 = s.f[k1], s.f[k2]
-		s1, s2 = scaleOf(s.e[k1]), scaleOf(s.e[k2])
-	}
-	s.f[k1], s.f[k2] = v1, v2
 }
 
 // P and Last first process the observations held and note whether the

@@ -11,7 +11,8 @@ type batchBound struct {
 	n          int
 	dmin, dmax float64 // the least and the largest d
 	dabs       float64 // the largest |d|
-	pmax, tot  float64 // the largest partial sum d_1+...+d_j (j >= 1) and the whole sum
+	pmin, pmax float64 // the least and the largest partial sum d_1+...+d_j (j >= 1)
+	tot        float64 // the whole sum
 	sq         float64 // the sum of d²
 	a, c       float64 // see staysLow
 }
@@ -91,7 +92,7 @@ func (s *mixStream) catchUp(k, n int) {
 	for i := s.at[k]; i < n && v != 0; {
 		seg := s.dh.segment(i, n)
 		for _, d := range seg {
-			v *= 1 + lam*d
+			v *= 1 + float64(lam*d)
 			if !inRange(v) && v != 0 {
 				s.f[k] = v
 				s.renorm(k)
