@@ -63,15 +63,22 @@ func (b MixBetting) Risk(x []float64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	for i, v := range x {
-		if !s.g.ok(v, i) {
-			return Result{}, checkObs("mix_betting_mart", v, s.pop.U, i, s.pop.N)
-		}
-	}
 	h := make([]float64, len(x))
 	for i := 0; i < len(x); i += mixBatch {
 		j := min(i+mixBatch, len(x))
-		s.batch(x[i:j], h[i:j])
+		if !s.batch(x[i:j], h[i:j]) {
+			// An invalid observation in x[i:j] (batch changed nothing):
+			// report the first.
+			for k := i; k < j; k++ {
+				if !s.g.ok(x[k], k) {
+					return Result{}, checkObs("mix_betting_mart", x[k], s.pop.U, k, s.pop.N)
+				}
+			}
+			for k := i; k < j; k++ { // not reached: batch and the guard agree
+				s.step(x[k])
+				h[k] = s.hist(s.lastT)
+			}
+		}
 	}
 	return finish(s, h), nil
 }
@@ -120,6 +127,8 @@ type mixStream struct {
 	at     []int
 	lnb    []float64
 	quad   []float64 // λ²/(2(1 + λu)), rounded down (see staysLow)
+	q2, q3 []float64 // λ²/2, rounded down, and λ³/3 (see staysLow)
+	live   []int     // batch's scratch: the components not set aside
 	mhi    float64   // a null mean in (1e-14, mhi) is not special
 	nstale int
 	dh     dlog
@@ -136,13 +145,15 @@ type mixStream struct {
 	d  [mixBatch]float64
 	hl [4 * mixBatch]float64
 	lo [mixBatch]float64
+	hs [mixBatch]float64 // the history entries when the caller wants none
 	q  mixQueue
 }
 
 func newMixStream(p Population, lams []float64) *mixStream {
 	s := &mixStream{pop: p, g: newGuard(p), nt: float64(p.N) * 0.5, lams: lams,
 		f: make([]float64, len(lams)), e: make([]int, len(lams)), at: make([]int, len(lams)),
-		lnb: make([]float64, len(lams)), quad: make([]float64, len(lams)), maxT: math.Inf(-1)}
+		lnb: make([]float64, len(lams)), quad: make([]float64, len(lams)), q2: make([]float64, len(lams)),
+		q3: make([]float64, len(lams)), live: make([]int, 0, len(lams)), maxT: math.Inf(-1)}
 	if p.U > 1e-9 {
 		// Then u − m > 3e-6·u > atol + 1e-6·m: m is clear of u.
 		s.mhi = p.U * (1 - 3e-6)
@@ -151,6 +162,9 @@ func newMixStream(p Population, lams []float64) *mixStream {
 		s.f[k], s.at[k] = 1, -1
 		if q := lam * lam / (2 * (1 + lam*p.U)) * (1 - 0x1p-40); q < 0x1p500 {
 			s.quad[k] = q // else 0: a bet so large gains nothing from the bound
+		}
+		if lam < 0x1p100 {
+			s.q2[k], s.q3[k] = lam*lam*0.5*(1-0x1p-40), lam*lam*lam/3
 		}
 	}
 	return s
@@ -314,77 +328,73 @@ func (s *mixStream) step(x float64) {
 // a time with every test. Each lane's sum grows in grid order whichever
 // way its components are computed, so the values do not depend on which
 // components are plain or set aside.
-func (s *mixStream) batch(xs, h []float64) {
+func (s *mixStream) batch(xs, h []float64) (ok bool) {
 	n := len(xs)
 	dd := s.d[:n]
-	sum := s.sum
-	// The batch's bounds (batchBound) in locals, which stay in registers.
-	// (The comparisons are written out: the builtin min and max of floats
-	// also order NaN and −0, which cannot occur here, at several
-	// instructions each.)
-	dmin, dmax := math.Inf(1), math.Inf(-1)
-	pmin, pmax, tot, sq := math.Inf(1), math.Inf(-1), 0.0, 0.0
-	N, nt, n0, mhi := s.pop.N, s.nt, s.n, s.mhi
-	for j, x := range xs {
-		m := nullMean(N, nt, 0.5, sum, n0+j)
-		if !(m > 1e-14 && m < mhi) && s.special(m) {
-			for j, x := range xs {
-				s.step(x)
-				if h != nil {
-					h[j] = s.hist(s.lastT)
-				}
-			}
-			return
-		}
-		dj := x - m
-		dd[j] = dj
-		sum += x
-		if dj < dmin {
-			dmin = dj
-		}
-		if dj > dmax {
-			dmax = dj
-		}
-		tot += dj
-		if tot < pmin {
-			pmin = tot
-		}
-		if tot > pmax {
-			pmax = tot
-		}
-		sq += float64(dj * dj)
+	N, n0 := s.pop.N, s.n
+	rem := 0.0
+	if N > 0 {
+		rem = float64(N - n0)
 	}
-	b := batchBound{n: n, dmin: dmin, dmax: dmax, pmin: pmin, pmax: pmax, tot: tot, sq: sq}
+	p := newMixPrep(s.nt, rem, s.sum)
+	mixPrep(xs, dd, &p)
+	if !(p.xmin >= 0 && p.xmax <= s.g.xmax && p.sum == p.sum && (N == 0 || n0+n <= N)) {
+		return false
+	}
+	if !(p.mmin > 1e-14 && p.mmax < s.mhi) {
+		// Some null mean may be special (at or beyond 0 or u): step
+		// handles it, with the same values.
+		for j, x := range xs {
+			s.step(x)
+			if h != nil {
+				h[j] = s.hist(s.lastT)
+			}
+		}
+		return true
+	}
+	b := batchBound{n: n, dmin: p.dmin, dmax: p.dmax, pmin: p.pmin, pmax: p.pmax, tot: p.tot, sq: p.sq, cube: p.cube}
 	b.finish()
 	bp := &b
 	n1 := n0 + n
+	// The components set aside stay aside while their bound holds over the
+	// batch; the others are brought up to date and join the live ones.
+	// first is the first observation whose d a component still aside needs.
+	aside, first := 0.0, n1
+	live := s.live[:0]
+	for k, a := range s.at {
+		if a >= 0 {
+			if s.staysLow(k, s.lams[k], bp) {
+				aside++
+				if s.f[k] != 0 {
+					first = min(first, a)
+				}
+				continue
+			}
+			s.catchUp(k, n0)
+		}
+		live = append(live, k)
+	}
+	s.live = live
 	hl := s.hl[:4*n]
 	var lo []float64 // the count of low components at each observation, once there is one
-	aside := 0.0
 	q := &s.q
-	L := len(s.lams)
-	for g := 0; g < L; g += 4 {
+	for i := 0; i < len(live); {
+		g := live[i] &^ 3 // the group's first component
 		var checked [4]int
 		nc, slot := 0, 4*q.n
-		for k := g; k < min(g+4, L); k++ {
+		for ; i < len(live) && live[i]&^3 == g; i++ {
+			k := live[i]
 			lam := s.lams[k]
-			if s.at[k] >= 0 {
-				if s.staysLow(k, lam, bp) {
-					aside++
-					continue
-				}
-				s.catchUp(k, n0)
-			}
 			if a, ok := s.plain(k, lam, bp); ok {
-				i := slot + k - g
-				q.lam[i], q.v[i], q.a[i], q.k[i] = lam, s.f[k], a, k+1
+				j := slot + k - g
+				q.lam[j], q.v[j], q.a[j], q.k[j] = lam, s.f[k], a, k+1
 				continue
 			}
 			checked[nc] = k
 			nc++
 		}
-		for i := slot; i < slot+4; i++ {
-			if q.k[i] > 0 {
+		for j := slot; j < slot+4; j++ {
+			if q.k[j] > 0 {
 				q.n++
 				break
 			}
@@ -412,39 +422,25 @@ func (s *mixStream) batch(xs, h []float64) {
 	}
 	q.init = false
 	if !s.exact {
-		for k := range s.lams {
-			if s.at[k] < 0 {
-				s.setAside(k, n1)
-			}
+		for _, k := range live {
+			s.setAside(k, n1)
 		}
 	}
-	s.keepHistory(dd, n0, n1)
-	// record, with the running maximum in locals; the history entry is
-	// hist's.
-	maxT, nan, t := s.maxT, s.nan, 0.0
-	fL := float64(L)
+	s.keepHistory(dd, first, n1)
+	// record, for each observation, and the history entries.
 	if lo == nil {
 		lo = s.lo[:n]
 		clear(lo)
 	}
-	for j := range n {
-		t = mixLanes(hl[4*j:4*j+4:4*j+4]) + (lo[j] + aside)
-		if t > maxT {
-			maxT = t
-		} else if t != t {
-			nan = true
-		}
-		if h != nil {
-			hj := 1.0
-			if t > fL {
-				hj = fL / t
-			}
-			h[j] = hj
-		}
+	if h == nil {
+		h = s.hs[:n]
 	}
-	s.maxT, s.nan, s.lastT = maxT, nan, t
+	rs := mixRecordState{aside: aside, L: float64(len(s.lams)), maxT: s.maxT, last: s.lastT, nan: s.nan}
+	mixRecord(hl, lo, h, &rs)
+	s.maxT, s.lastT, s.nan = rs.maxT, rs.last, rs.nan
 	s.n = n1
-	s.sum = sum
+	s.sum = p.sum
+	return true
 }
 
 // mixLanes adds an observation's four lane sums: lane l holds the sum, in

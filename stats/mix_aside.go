@@ -13,7 +13,8 @@ type batchBound struct {
 	dabs       float64 // the largest |d|
 	pmin, pmax float64 // the least and the largest partial sum d_1+...+d_j (j >= 1)
 	tot        float64 // the whole sum
-	sq         float64 // the sum of d²
+	sq, cube   float64 // the sums of d² and d³
+	cerr       float64 // a bound on the rounding error of cube
 	a, c       float64 // see staysLow
 }
 
@@ -26,6 +27,9 @@ func (b *batchBound) finish() {
 	n := float64(b.n)
 	b.a = (3*n)*0x1p-52 + 0x1p-48
 	b.c = (64*n + n*n) * b.dabs * 0x1p-52
+	// cube's terms are rounded twice and its sum n−1 times, each by at
+	// most 2^-53 of Σ|d|³ <= dabs·Σd².
+	b.cerr = n * b.dabs * b.sq * 0x1p-51
 }
 
 // staysLow reports whether set-aside component k stays low over the batch
@@ -57,7 +61,19 @@ func (s *mixStream) staysLow(k int, lam float64, b *batchBound) bool {
 	if !(lnb+lam*b.pmax+margin <= mixCut) {
 		return false
 	}
-	s.lnb[k] = lnb + lam*b.tot - s.quad[k]*b.sq + margin
+	// The batch's increment: the smaller of the two bounds of ln(1 + y)
+	// (see above), each rounded so as to stay an upper bound.
+	inc := lam*b.tot - s.quad[k]*b.sq
+	t3 := s.q3[k] * (b.cube + b.cerr)
+	if t3 > 0 {
+		t3 *= 1 + 0x1p-40
+	} else {
+		t3 *= 1 - 0x1p-40
+	}
+	if inc3 := lam*b.tot - s.q2[k]*b.sq + t3; inc3 < inc {
+		inc = inc3
+	}
+	s.lnb[k] = lnb + inc + margin
 	return true
 }
 
@@ -116,16 +132,11 @@ func (s *mixStream) catchUpAll() {
 	s.dh.reset(s.n)
 }
 
-// keepHistory keeps the batch's d (observations n0 to n1−1) if a component
-// set aside before n1 needs them, and drops those no component needs (a
-// component that is exactly 0 needs none).
-func (s *mixStream) keepHistory(dd []float64, n0, n1 int) {
-	first := n1
-	for k, a := range s.at {
-		if a >= 0 && s.f[k] != 0 {
-			first = min(first, a)
-		}
-	}
+// keepHistory keeps the batch's d (observations n1−len(dd) to n1−1) if a
+// component set aside needs them, first being the first observation any
+// needs (n1 if none: a component that is exactly 0 needs none), and drops
+// those no component needs.
+func (s *mixStream) keepHistory(dd []float64, first, n1 int) {
 	if first == n1 {
 		s.dh.reset(n1)
 		return

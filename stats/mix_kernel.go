@@ -1,5 +1,7 @@
 package stats
 
+import "math"
+
 // The inner loop of MixBetting for components whose batch is plain (see
 // mixStream.plain): no renormalisation and no test against the cut at any
 // observation of the batch. Each group of four consecutive components of the
@@ -47,4 +49,107 @@ func mixPlain(d, lam, v, a, h []float64, init bool) {
 	if !mixPlainVector(d, lam, v, a, h, init) {
 		mixPlainGo(d, lam, v, a, h, init)
 	}
+}
+
+// mixPrepState is the state of a batch's first pass (see mixPrepGo): the
+// inputs nt = N/2 and rem = N − n (0 for N infinite, where m is 1/2), the
+// running sum of the observations, and the batch's bounds.
+type mixPrepState struct {
+	nt, rem, sum           float64
+	dmin, dmax, pmin, pmax float64 // of d and of its partial sums
+	tot, sq                float64 // Σd and Σd²
+	mmin, mmax, xmin, xmax float64 // of the null means and of the observations
+	cube                   float64 // Σd³
+}
+
+func newMixPrep(nt, rem, sum float64) mixPrepState {
+	inf := math.Inf(1)
+	return mixPrepState{nt: nt, rem: rem, sum: sum, dmin: inf, dmax: -inf, pmin: inf, pmax: -inf,
+		mmin: inf, mmax: -inf, xmin: inf, xmax: -inf}
+}
+
+// mixPrepGo is a batch's first pass: for each observation x_j, the null
+// mean m_j = (N/2 − S)/(N − n) (nullMean's operations; rem counts N − n
+// down by 1 exactly) or 1/2, d_j = x_j − m_j into dd, the running sum S,
+// and the bounds. It changes nothing else, so that batch may look at the
+// bounds (an invalid observation, a special null mean) before it does
+// anything. mixPrepSSE is the same in amd64 assembly, where the minima and
+// maxima are single instructions.
+func mixPrepGo(xs, dd []float64, p *mixPrepState) {
+	nt, rem, sum := p.nt, p.rem, p.sum
+	dmin, dmax, pmin, pmax, tot, sq := p.dmin, p.dmax, p.pmin, p.pmax, p.tot, p.sq
+	mmin, mmax, xmin, xmax, cube := p.mmin, p.mmax, p.xmin, p.xmax, p.cube
+	dd = dd[:len(xs)]
+	for j, x := range xs {
+		m := 0.5
+		if rem != 0 {
+			m = (nt - sum) / rem
+			rem--
+		}
+		if m < mmin {
+			mmin = m
+		}
+		if m > mmax {
+			mmax = m
+		}
+		if x < xmin {
+			xmin = x
+		}
+		if x > xmax {
+			xmax = x
+		}
+		sum += x
+		d := x - m
+		dd[j] = d
+		if d < dmin {
+			dmin = d
+		}
+		if d > dmax {
+			dmax = d
+		}
+		tot += d
+		if tot < pmin {
+			pmin = tot
+		}
+		if tot > pmax {
+			pmax = tot
+		}
+		d2 := float64(d * d)
+		sq += d2
+		cube += float64(d2 * d)
+	}
+	p.rem, p.sum = rem, sum
+	p.dmin, p.dmax, p.pmin, p.pmax, p.tot, p.sq = dmin, dmax, pmin, pmax, tot, sq
+	p.mmin, p.mmax, p.xmin, p.xmax, p.cube = mmin, mmax, xmin, xmax, cube
+}
+
+// mixRecordState is the state of a batch's last pass (see mixRecordGo).
+type mixRecordState struct {
+	aside, L   float64 // the count of set-aside components; the grid's size
+	maxT, last float64 // the largest and the last sum L·M
+	nan        bool    // some sum was NaN
+}
+
+// mixRecordGo is a batch's last pass: for each observation j, the sum
+// t = L·M = mixLanes(hl[4j:]) + (lo[j] + aside), the running maximum
+// (as mixStream.record keeps it) and the history entry min(1, L/t) (1 for
+// a NaN t) into h. mixRecordSSE is the same in amd64 assembly.
+func mixRecordGo(hl, lo, h []float64, p *mixRecordState) {
+	aside, L, maxT, t, nan := p.aside, p.L, p.maxT, p.last, p.nan
+	hl = hl[:4*len(h)]
+	lo = lo[:len(h)]
+	for j := range h {
+		t = mixLanes(hl[4*j:4*j+4:4*j+4]) + (lo[j] + aside)
+		if t > maxT {
+			maxT = t
+		} else if t != t {
+			nan = true
+		}
+		hj := 1.0
+		if t > L {
+			hj = L / t
+		}
+		h[j] = hj
+	}
+	p.maxT, p.last, p.nan = maxT, t, nan
 }

@@ -28,3 +28,40 @@ func mixPlainVector(d, lam, v, a, h []float64, init bool) bool {
 	}
 	return true
 }
+
+//go:noescape
+func mixPrepSSE(xs, dd []float64, p *mixPrepState)
+
+//go:noescape
+func mixRecordSSE(hl, lo, h []float64, p *mixRecordState)
+
+// mixPrep is mixPrepGo, by mixPrepSSE (SSE2, which every amd64 CPU has).
+func mixPrep(xs, dd []float64, p *mixPrepState) {
+	if len(xs) == 0 {
+		return
+	}
+	_ = dd[len(xs)-1]
+	mixPrepSSE(xs, dd, p)
+}
+
+//go:noescape
+func mixRecordAVX(hl, lo, h []float64, p *mixRecordState)
+
+// mixRecord is mixRecordGo, by mixRecordAVX two observations at a time
+// where there is AVX, and by mixRecordSSE for the rest.
+func mixRecord(hl, lo, h []float64, p *mixRecordState) {
+	n := len(h)
+	if n == 0 {
+		return
+	}
+	_, _ = hl[4*n-1], lo[n-1]
+	if useAVX && n >= 2 {
+		e := n &^ 1
+		mixRecordAVX(hl, lo, h[:e], p)
+		hl, lo, h = hl[4*e:], lo[e:], h[e:]
+		if len(h) == 0 {
+			return
+		}
+	}
+	mixRecordSSE(hl, lo, h, p)
+}

@@ -141,3 +141,223 @@ done2:
 	VMOVUPD Y3, 32(BX)
 	VZEROUPPER
 	RET
+
+DATA half<>+0(SB)/8, $0.5
+GLOBL half<>(SB), RODATA|NOPTR, $8
+
+// func mixPrepSSE(xs, dd []float64, p *mixPrepState)
+//
+// mixPrepGo in SSE2. Registers: X0 nt, X1 rem, X2 sum, X3 dmin, X4 dmax,
+// X5 pmin, X6 pmax, X7 tot, X8 sq, X9 mmin, X10 mmax, X11 xmin, X12 xmax,
+// X13 m then d², X14 x then d, X15 Σd³. MINSD and MAXSD differ from mixPrepGo's comparisons
+// only for NaN and in the sign of a zero, which the bounds do not use.
+TEXT ·mixPrepSSE(SB), NOSPLIT, $0-56
+	MOVQ xs_base+0(FP), SI
+	MOVQ xs_len+8(FP), CX
+	MOVQ dd_base+24(FP), DI
+	MOVQ p+48(FP), AX
+	TESTQ CX, CX
+	JEQ  prepdone
+	MOVSD 0(AX), X0
+	MOVSD 8(AX), X1
+	MOVSD 16(AX), X2
+	MOVSD 24(AX), X3
+	MOVSD 32(AX), X4
+	MOVSD 40(AX), X5
+	MOVSD 48(AX), X6
+	MOVSD 56(AX), X7
+	MOVSD 64(AX), X8
+	MOVSD 72(AX), X9
+	MOVSD 80(AX), X10
+	MOVSD 88(AX), X11
+	MOVSD 96(AX), X12
+	MOVSD 104(AX), X15
+	XORPS X13, X13
+	UCOMISD X13, X1
+	JNE  finite
+
+	// N infinite: m = 1/2.
+	MOVSD half<>(SB), X13
+	MINSD X13, X9
+	MAXSD X13, X10
+
+infloop:
+	MOVSD (SI), X14
+	MINSD X14, X11
+	MAXSD X14, X12
+	ADDSD X14, X2
+	SUBSD half<>(SB), X14
+	MOVSD X14, (DI)
+	MINSD X14, X3
+	MAXSD X14, X4
+	ADDSD X14, X7
+	MINSD X7, X5
+	MAXSD X7, X6
+	MOVAPD X14, X13
+	MULSD X14, X13
+	ADDSD X13, X8
+	MULSD X14, X13
+	ADDSD X13, X15
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNE  infloop
+	JMP  prepstore
+
+finite:
+	MOVSD X0, X13
+	SUBSD X2, X13
+	DIVSD X1, X13
+	SUBSD one<>(SB), X1
+	MINSD X13, X9
+	MAXSD X13, X10
+	MOVSD (SI), X14
+	MINSD X14, X11
+	MAXSD X14, X12
+	ADDSD X14, X2
+	SUBSD X13, X14
+	MOVSD X14, (DI)
+	MINSD X14, X3
+	MAXSD X14, X4
+	ADDSD X14, X7
+	MINSD X7, X5
+	MAXSD X7, X6
+	MOVAPD X14, X13
+	MULSD X14, X13
+	ADDSD X13, X8
+	MULSD X14, X13
+	ADDSD X13, X15
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNE  finite
+
+prepstore:
+	MOVSD X1, 8(AX)
+	MOVSD X2, 16(AX)
+	MOVSD X3, 24(AX)
+	MOVSD X4, 32(AX)
+	MOVSD X5, 40(AX)
+	MOVSD X6, 48(AX)
+	MOVSD X7, 56(AX)
+	MOVSD X8, 64(AX)
+	MOVSD X9, 72(AX)
+	MOVSD X10, 80(AX)
+	MOVSD X11, 88(AX)
+	MOVSD X12, 96(AX)
+	MOVSD X15, 104(AX)
+
+prepdone:
+	RET
+
+// func mixRecordSSE(hl, lo, h []float64, p *mixRecordState)
+//
+// mixRecordGo in SSE2. Registers: X0 t, X8 aside, X9 L, X10 maxT, X11 the
+// constant 1, R9 nan. maxT is MAXSD(t, maxT) = t > maxT ? t : maxT, as
+// record keeps it; the history entry is MINSD(L/t, 1) = L/t < 1 ? L/t : 1,
+// which is hist's (t is never negative or −0; NaN gives 1).
+TEXT ·mixRecordSSE(SB), NOSPLIT, $0-80
+	MOVQ hl_base+0(FP), SI
+	MOVQ lo_base+24(FP), DX
+	MOVQ h_base+48(FP), DI
+	MOVQ h_len+56(FP), CX
+	MOVQ p+72(FP), AX
+	TESTQ CX, CX
+	JEQ  recdone
+	MOVSD 0(AX), X8
+	MOVSD 8(AX), X9
+	MOVSD 16(AX), X10
+	MOVBLZX 32(AX), R9
+	MOVSD one<>(SB), X11
+
+recloop:
+	MOVSD 0(SI), X0
+	ADDSD 8(SI), X0
+	MOVSD 16(SI), X1
+	ADDSD 24(SI), X1
+	ADDSD X1, X0
+	MOVSD (DX), X2
+	ADDSD X8, X2
+	ADDSD X2, X0
+	MOVAPD X0, X3
+	MAXSD X10, X3
+	MOVAPD X3, X10
+	UCOMISD X0, X0
+	JPC  recnum
+	MOVL $1, R9
+
+recnum:
+	MOVAPD X9, X4
+	DIVSD X0, X4
+	MINSD X11, X4
+	MOVSD X4, (DI)
+	ADDQ $32, SI
+	ADDQ $8, DX
+	ADDQ $8, DI
+	DECQ CX
+	JNE  recloop
+	MOVSD X10, 16(AX)
+	MOVSD X0, 24(AX)
+	MOVB R9, 32(AX)
+
+recdone:
+	RET
+
+// func mixRecordAVX(hl, lo, h []float64, p *mixRecordState)
+//
+// mixRecordSSE for two observations at a time (len(h) even). VHADDPD of
+// two observations' lane sums gives h0+h1 of both and h2+h3 of both; one
+// VADDPD then makes each (h0+h1)+(h2+h3). The running maximum is kept per
+// lane (VMAXPD t, maxT: t > maxT ? t : maxT) and the two merged at the end;
+// a NaN t sets the lane's bits in X12 (VCMPPD unordered).
+TEXT ·mixRecordAVX(SB), NOSPLIT, $0-80
+	MOVQ hl_base+0(FP), SI
+	MOVQ lo_base+24(FP), DX
+	MOVQ h_base+48(FP), DI
+	MOVQ h_len+56(FP), CX
+	MOVQ p+72(FP), AX
+	SHRQ $1, CX
+	JEQ  avxrecdone
+	VMOVDDUP 0(AX), X8
+	VMOVDDUP 8(AX), X9
+	VMOVDDUP 16(AX), X10
+	VMOVDDUP one<>(SB), X11
+	VXORPD X12, X12, X12
+
+avxrecloop:
+	VMOVUPD 0(SI), Y0
+	VMOVUPD 32(SI), Y1
+	VHADDPD Y1, Y0, Y2
+	VEXTRACTF128 $1, Y2, X3
+	VADDPD X3, X2, X2
+	VMOVUPD (DX), X4
+	VADDPD X8, X4, X4
+	VADDPD X4, X2, X2
+	VMAXPD X10, X2, X10
+	VCMPPD $3, X2, X2, X6
+	VORPD X6, X12, X12
+	VDIVPD X2, X9, X7
+	VMINPD X11, X7, X7
+	VMOVUPD X7, (DI)
+	ADDQ $64, SI
+	ADDQ $16, DX
+	ADDQ $16, DI
+	DECQ CX
+	JNE  avxrecloop
+
+	// maxT: the larger of the lanes' (neither is NaN); last: lane 1.
+	VPERMILPD $1, X10, X5
+	VMAXSD X5, X10, X10
+	MOVSD X10, 16(AX)
+	VPERMILPD $1, X2, X5
+	MOVSD X5, 24(AX)
+	VMOVMSKPD X12, R9
+	TESTL R9, R9
+	JEQ  avxrecnonan
+	MOVB $1, 32(AX)
+
+avxrecnonan:
+	VZEROUPPER
+
+avxrecdone:
+	RET

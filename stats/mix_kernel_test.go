@@ -51,3 +51,82 @@ func TestMixPlainKernel(t *testing.T) {
 		}
 	}
 }
+
+// mixPrep and mixRecord (assembly on amd64) give mixPrepGo's and
+// mixRecordGo's values: d, the sums and the history bit for bit, the bounds
+// equal (MINSD and MAXSD may differ only in the sign of a zero).
+func TestMixPrepRecord(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	same := func(a, b float64) bool { return a == b || (a != a && b != b) }
+	for trial := range 300 {
+		n := 1 + r.IntN(mixBatch)
+		xs := make([]float64, n)
+		for j := range xs {
+			switch r.IntN(4) {
+			case 0:
+				xs[j] = float64(r.IntN(3)) / 2
+			default:
+				xs[j] = r.Float64() * 1.02
+			}
+		}
+		rem := 0.0
+		if trial%3 != 0 {
+			rem = float64(n + r.IntN(1000))
+		}
+		if trial%17 == 5 {
+			xs[r.IntN(n)] = math.NaN()
+		}
+		p1 := newMixPrep(rem*0.5, rem, r.Float64()*10)
+		p2 := p1
+		d1, d2 := make([]float64, n), make([]float64, n)
+		mixPrepGo(xs, d1, &p1)
+		mixPrep(xs, d2, &p2)
+		if !same(p1.sum, p2.sum) || math.Float64bits(p1.rem) != math.Float64bits(p2.rem) {
+			t.Fatalf("trial %d: sum %v rem %v by Go, %v %v by the kernel", trial, p1.sum, p1.rem, p2.sum, p2.rem)
+		}
+		if p1.sum == p1.sum {
+			for j := range d1 {
+				if math.Float64bits(d1[j]) != math.Float64bits(d2[j]) {
+					t.Fatalf("trial %d: d[%d] = %v by Go, %v by the kernel", trial, j, d1[j], d2[j])
+				}
+			}
+			b1 := []float64{p1.dmin, p1.dmax, p1.pmin, p1.pmax, p1.tot, p1.sq, p1.mmin, p1.mmax, p1.xmin, p1.xmax, p1.cube}
+			b2 := []float64{p2.dmin, p2.dmax, p2.pmin, p2.pmax, p2.tot, p2.sq, p2.mmin, p2.mmax, p2.xmin, p2.xmax, p2.cube}
+			for i := range b1 {
+				if b1[i] != b2[i] {
+					t.Fatalf("trial %d: bound %d = %v by Go, %v by the kernel", trial, i, b1[i], b2[i])
+				}
+			}
+		}
+		// The last pass, with sums around L, some infinite or NaN.
+		hl, lo := make([]float64, 4*n), make([]float64, n)
+		for j := range hl {
+			hl[j] = r.Float64() * 30
+		}
+		for j := range lo {
+			lo[j] = float64(r.IntN(5))
+			switch r.IntN(40) {
+			case 0:
+				hl[4*j+r.IntN(4)] = math.Inf(1)
+			case 1:
+				hl[4*j+r.IntN(4)] = math.NaN()
+			}
+		}
+		q1 := mixRecordState{aside: float64(r.IntN(50)), L: 100, maxT: math.Inf(-1)}
+		if trial%2 == 0 {
+			q1.maxT = 90
+		}
+		q2 := q1
+		h1, h2 := make([]float64, n), make([]float64, n)
+		mixRecordGo(hl, lo, h1, &q1)
+		mixRecord(hl, lo, h2, &q2)
+		if math.Float64bits(q1.maxT) != math.Float64bits(q2.maxT) || !same(q1.last, q2.last) || q1.nan != q2.nan {
+			t.Fatalf("trial %d: %+v by Go, %+v by the kernel", trial, q1, q2)
+		}
+		for j := range h1 {
+			if math.Float64bits(h1[j]) != math.Float64bits(h2[j]) {
+				t.Fatalf("trial %d: h[%d] = %v by Go, %v by the kernel", trial, j, h1[j], h2[j])
+			}
+		}
+	}
+}
