@@ -1,6 +1,9 @@
 package stats
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // MixBetting is the flat mixture of fixed-bet martingales (Waudby-Smith &
 // Ramdas 2021, section 5.1; SHANGRLA's mix_betting_mart): the mean over the
@@ -129,7 +132,14 @@ type mixStream struct {
 	quad   []float64 // λ²/(2(1 + λu)), rounded down (see staysLow)
 	q2, q3 []float64 // λ²/2, rounded down, and λ³/3 (see staysLow)
 	live   []int     // batch's scratch: the components not set aside
-	mhi    float64   // a null mean in (1e-14, mhi) is not special
+	slow   []int     // scanAside's scratch
+	from   []int     // the first observation set-aside component k needs (MaxInt if none)
+	// Sleeping set-aside components (see mix_sleep.go).
+	acc    mixAcc
+	wakeNB []int
+	wakeSP []float64
+	snap   []mixAcc
+	mhi    float64 // a null mean in (1e-14, mhi) is not special
 	nstale int
 	dh     dlog
 	exact  bool // never set a component aside (tests compare the two)
@@ -153,7 +163,9 @@ func newMixStream(p Population, lams []float64) *mixStream {
 	s := &mixStream{pop: p, g: newGuard(p), nt: float64(p.N) * 0.5, lams: lams,
 		f: make([]float64, len(lams)), e: make([]int, len(lams)), at: make([]int, len(lams)),
 		lnb: make([]float64, len(lams)), quad: make([]float64, len(lams)), q2: make([]float64, len(lams)),
-		q3: make([]float64, len(lams)), live: make([]int, 0, len(lams)), maxT: math.Inf(-1)}
+		q3: make([]float64, len(lams)), live: make([]int, 0, len(lams)), slow: make([]int, len(lams)), from: make([]int, len(lams)),
+		wakeNB: make([]int, len(lams)), wakeSP: make([]float64, len(lams)), snap: make([]mixAcc, len(lams)),
+		maxT: math.Inf(-1)}
 	if p.U > 1e-9 {
 		// Then u − m > 3e-6·u > atol + 1e-6·m: m is clear of u.
 		s.mhi = p.U * (1 - 3e-6)
@@ -359,22 +371,8 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 	// The components set aside stay aside while their bound holds over the
 	// batch; the others are brought up to date and join the live ones.
 	// first is the first observation whose d a component still aside needs.
-	aside, first := 0.0, n1
-	live := s.live[:0]
-	for k, a := range s.at {
-		if a >= 0 {
-			if s.staysLow(k, s.lams[k], bp) {
-				aside++
-				if s.f[k] != 0 {
-					first = min(first, a)
-				}
-				continue
-			}
-			s.catchUp(k, n0)
-		}
-		live = append(live, k)
-	}
-	s.live = live
+	aside, first := s.scanAside(bp, n0, n1)
+	live := s.live
 	hl := s.hl[:4*n]
 	var lo []float64 // the count of low components at each observation, once there is one
 	q := &s.q
@@ -423,7 +421,9 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 	q.init = false
 	if !s.exact {
 		for _, k := range live {
-			s.setAside(k, n1)
+			if s.setAside(k, n1) {
+				s.sleep(k, s.lams[k], &s.acc)
+			}
 		}
 	}
 	s.keepHistory(dd, first, n1)
@@ -441,6 +441,58 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 	s.n = n1
 	s.sum = p.sum
 	return true
+}
+
+// scanAside goes through the set-aside components at a batch (observations
+// n0 to n1−1, whose bounds are b): those whose bound holds over the batch
+// stay aside; the others are brought up to date and join the live ones,
+// which it lists in s.live. It returns how many stay aside and the first
+// observation whose d one of them needs (n1 if none). A function of its
+// own, so that its loop keeps its state in registers.
+func (s *mixStream) scanAside(b *batchBound, n0, n1 int) (aside float64, first int) {
+	prev := s.acc
+	s.acc.add(b)
+	at := s.at
+	L := len(at)
+	from, lams, wakeNB, wakeSP := s.from[:L], s.lams[:L], s.wakeNB[:L], s.wakeSP[:L]
+	live, slow := s.live[:L], s.slow[:L]
+	nl, ns := 0, 0
+	first = n1
+	nb, sp, dmin := s.acc.nb, s.acc.sp, b.dmin
+	// First without calls, which would make the compiler keep the loop's
+	// state in memory: the live components, the sleeping ones that stay
+	// asleep (see mix_sleep.go), and the others for the full test.
+	for k, a := range at {
+		switch {
+		case a < 0:
+			live[nl] = k
+			nl++
+		case wakeNB[k] > nb && wakeSP[k] > sp && lams[k]*dmin >= -63.0/64:
+			aside++
+			first = min(first, from[k])
+		default:
+			slow[ns] = k
+			ns++
+		}
+	}
+	back := 0
+	for _, k := range slow[:ns] {
+		if s.stillLow(k, b, &prev) {
+			aside++
+			first = min(first, from[k])
+			continue
+		}
+		s.catchUp(k, n0)
+		slow[back] = k
+		back++
+	}
+	live = live[:nl]
+	if back > 0 {
+		live = append(live, slow[:back]...)
+		slices.Sort(live)
+	}
+	s.live = live
+	return aside, first
 }
 
 // mixLanes adds an observation's four lane sums: lane l holds the sum, in

@@ -78,25 +78,30 @@ func (s *mixStream) staysLow(k int, lam float64, b *batchBound) bool {
 }
 
 // setAside sets component k aside after observation n if it is low by a
-// clear margin (or exactly 0).
-func (s *mixStream) setAside(k, n int) {
+// clear margin (or exactly 0), and reports whether it did.
+func (s *mixStream) setAside(k, n int) bool {
 	f := s.f[k]
 	if !(f >= 0) {
-		return // negative or NaN
+		return false // negative or NaN
 	}
 	if x := int(math.Float64bits(f)>>52&0x7ff) - 1023 + s.e[k]; f > 0x1p-1000 && x > -40 {
-		return // above 2^-40: not low (a quick test before the logarithm)
+		return false // above 2^-40: not low (a quick test before the logarithm)
 	}
 	lnb := -1e300 // exactly 0: stays 0 (and the bound's arithmetic stays finite)
 	if f > 0 {
 		lnb = math.Log(f) + float64(s.e[k])*math.Ln2
 		if !(lnb <= mixCut-1) {
-			return
+			return false
 		}
 		lnb += 0x1p-40 * (math.Abs(lnb) + 1)
 	}
 	s.at[k], s.lnb[k] = n, lnb
+	s.from[k] = n
+	if f == 0 {
+		s.from[k] = math.MaxInt // stays 0: needs no d
+	}
 	s.nstale++
+	return true
 }
 
 // catchUp brings set-aside component k up to observation n (the first n
@@ -119,6 +124,7 @@ func (s *mixStream) catchUp(k, n int) {
 	}
 	s.f[k] = v
 	s.at[k] = -1
+	s.wakeNB[k] = 0
 	s.nstale--
 }
 
