@@ -154,7 +154,7 @@ type mixStream struct {
 	// the counts of low components, the queue of plain groups.
 	d  [mixBatch]float64
 	hl [4 * mixBatch]float64
-	lo [mixBatch]float64
+	lo [4 * mixBatch]float64
 	hs [mixBatch]float64 // the history entries when the caller wants none
 	q  mixQueue
 }
@@ -170,6 +170,7 @@ func newMixStream(p Population, lams []float64) *mixStream {
 		// Then u − m > 3e-6·u > atol + 1e-6·m: m is clear of u.
 		s.mhi = p.U * (1 - 3e-6)
 	}
+	s.q.b = [8]float64{1, 1, 1, 1, 1, 1, 1, 1}
 	for k, lam := range lams {
 		s.f[k], s.at[k] = 1, -1
 		if q := lam * lam / (2 * (1 + lam*p.U)) * (1 - 0x1p-40); q < 0x1p500 {
@@ -207,7 +208,7 @@ func (s *mixStream) flush() {
 // mixLow reports whether a component's value w is one SHANGRLA replaces by
 // 1: isclose(w, 0) with atol 2^-51 and rtol 1e-5 (for w >= 0, w <= about
 // 2^-51; every negative w). False for NaN.
-func mixLow(w float64) bool { return w <= 1e-14 && w <= atol+1e-5*math.Abs(w) }
+func mixLow(w float64) bool { return w <= 1e-14 && w <= atol+float64(1e-5*math.Abs(w)) }
 
 // mixCut is below ln(atol) by a margin: a component whose value is below
 // e^mixCut is low (mixLow).
@@ -374,7 +375,8 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 	aside, first := s.scanAside(bp, n0, n1)
 	live := s.live
 	hl := s.hl[:4*n]
-	var lo []float64 // the count of low components at each observation, once there is one
+	lo := s.lo[:4*n] // the counts of low components, in lanes as hl
+	clear(lo)
 	q := &s.q
 	for i := 0; i < len(live); {
 		g := live[i] &^ 3 // the group's first component
@@ -383,9 +385,10 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 		for ; i < len(live) && live[i]&^3 == g; i++ {
 			k := live[i]
 			lam := s.lams[k]
-			if a, ok := s.plain(k, lam, bp); ok {
+			if sc, class := s.plain(k, lam, bp); class != mixChecked {
 				j := slot + k - g
-				q.lam[j], q.v[j], q.a[j], q.k[j] = lam, s.f[k], a, k+1
+				q.lam[j], q.v[j], q.a[j], q.b[j], q.live[j], q.k[j] = lam, s.f[k], sc.a, sc.b, 1, k+1
+				q.masked = q.masked || class == mixMaybeLow
 				continue
 			}
 			checked[nc] = k
@@ -404,10 +407,6 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 			if !q.init {
 				clear(hl)
 				q.init = true
-			}
-			if lo == nil {
-				lo = s.lo[:n]
-				clear(lo)
 			}
 			for _, k := range checked[:nc] {
 				s.checked(k, dd, hl, lo)
@@ -428,10 +427,6 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 	}
 	s.keepHistory(dd, first, n1)
 	// record, for each observation, and the history entries.
-	if lo == nil {
-		lo = s.lo[:n]
-		clear(lo)
-	}
 	if h == nil {
 		h = s.hs[:n]
 	}
@@ -504,10 +499,11 @@ func mixLanes(h []float64) float64 { return (h[0] + h[1]) + (h[2] + h[3]) }
 // of the queue is component k[i]−1, or dead (k[i] = 0; λ, v and a are 0).
 // init: the batch's lane sums have been started.
 type mixQueue struct {
-	lam, v, a [8]float64
-	k         [8]int
-	n         int
-	init      bool
+	lam, v, a, b, live [8]float64
+	k                  [8]int
+	n                  int
+	masked             bool // some component may be low: mixMasked
+	init               bool
 }
 
 // flushPlain carries the queued groups through the batch and empties the
@@ -518,42 +514,78 @@ func (s *mixStream) flushPlain(dd, hl []float64) {
 		return
 	}
 	w := 4 * q.n
-	mixPlain(dd, q.lam[:w], q.v[:w], q.a[:w], hl, !q.init)
+	if q.masked {
+		mixMasked(dd, q.lam[:w], q.v[:w], q.a[:w], q.b[:w], q.live[:w], hl, s.lo[:4*len(dd)], !q.init)
+	} else {
+		mixPlain(dd, q.lam[:w], q.v[:w], q.a[:w], q.b[:w], hl, !q.init)
+	}
 	q.init = true
 	for i := range w {
 		if k := q.k[i]; k > 0 {
 			s.f[k-1] = q.v[i]
 		}
 	}
-	q.lam, q.v, q.a, q.k, q.n = [8]float64{}, [8]float64{}, [8]float64{}, [8]int{}, 0
+	q.lam, q.v, q.a, q.live, q.k, q.n, q.masked = [8]float64{}, [8]float64{}, [8]float64{}, [8]float64{}, [8]int{}, 0, false
+	q.b = [8]float64{1, 1, 1, 1, 1, 1, 1, 1}
 }
 
 // plain reports whether component k's batch is plain, and then its scale
 // 2^e: its fraction v stays in [2^-300, 2^301), where renorm leaves it, and
 // its value v·2^e stays above 1e-14, where it is never low, at every
-// observation of the batch, so that neither needs a test. With every λd >=
-// −1/2, ln(1 + λd) >= λd − (λd)², so over the first j draws ln v changes by
-// at least λ·min(0, min partial sum of d) − λ²·Σd², and by at most
-// λ·max(0, max partial sum) (ln(1 + y) <= y). The margins, one binary order
+// observation of the batch, so that neither needs a test. With every
+// y = λd >= −c, c < 1, ln(1 + y) >= y − K(c)·y² with K(c) = (−c − ln(1 − c))/c²
+// ((y − ln(1 + y))/y² falls as y grows; K <= 1 for c <= 1/2), so over the
+// first j draws ln v changes by at least λ·min(0, min partial sum of d) −
+// Kλ²·Σd², and by at most λ·max(0, max partial sum) (ln(1 + y) <= y). The
+// margins, one binary order
 // of magnitude on each side, dwarf the rounding of a batch's products and
-// sums (relative 2^-45 at most).
-func (s *mixStream) plain(k int, lam float64, b *batchBound) (a float64, ok bool) {
+// sums (relative 2^-45 at most). It returns the scale (see scaleOf).
+func (s *mixStream) plain(k int, lam float64, b *batchBound) (sc scale, class int) {
 	v, e := s.f[k], s.e[k]
-	if !(v > 0) || e < -400 || e > 1023 || !inRange(v) || !(lam*b.dmin >= -0.5) {
-		return 0, false
+	if !(v > 0) || e < -400 || !inRange(v) || !(lam*b.dmin > -0.999) {
+		return scale{}, mixChecked
+	}
+	K := 1.0
+	if c := -lam * b.dmin; c > 0.5 {
+		K = (-c - math.Log1p(-c)) / (c * c) * (1 + 1e-9)
 	}
 	lg := float64(int(math.Float64bits(v)>>52) - 1023) // v in [2^lg, 2^(lg+1))
 	up := lam * max(0, b.pmax) * math.Log2E
-	down := (lam*min(0, b.pmin) - lam*lam*b.sq) * math.Log2E
-	if !(lg+up+2 <= 300 && lg+down-1 >= -299 && lg+float64(e)+down-1 >= -45) {
-		return 0, false
+	down := (lam*min(0, b.pmin) - K*lam*lam*b.sq) * math.Log2E
+	if !(lg+up+2 <= 300 && lg+down-1 >= -299) && lg != -1 {
+		// The fraction may leave its range in this batch: scale it to
+		// [1/2, 1) first. Its products then differ from those of the old
+		// fraction by the same power of 2, exactly (they stay normal), and
+		// the component's value (v·a)·b is the same (see scaleOf): it is
+		// the value rounded, or +Inf where that overflows, whatever e is,
+		// except below 2^-100, which is low either way.
+		fr, ex := math.Frexp(v)
+		v, e = fr, e+ex
+		s.f[k], s.e[k] = v, e
+		lg = -1
 	}
-	return pow2(e), true
+	switch {
+	case !(lg+up+2 <= 300 && lg+down-1 >= -299):
+		return scale{}, mixChecked
+	case lg+float64(e)+down-1 >= -45:
+		return scaleOf(e), mixPlainClass
+	case lg+float64(e)+up+2 <= 1000:
+		return scaleOf(e), mixMaybeLow // and stays below +Inf
+	}
+	return scale{}, mixChecked
 }
+
+// The classes of a component's batch (see plain).
+const (
+	mixChecked    = iota // checked, one draw at a time with every test
+	mixPlainClass        // plain: mixPlain
+	mixMaybeLow          // in range, but maybe low: mixMasked
+)
 
 // checked carries component k through the observations whose d are dd,
 // testing at each whether its fraction needs renormalising and whether its
-// value is low; it adds the value to lane k mod 4 of hl, or counts it in lo.
+// value is low; it adds the value to lane k mod 4 of hl, or counts it in
+// that lane of lo.
 func (s *mixStream) checked(k int, dd, hl, lo []float64) {
 	lam, l := s.lams[k], k&3
 	v, sc := s.f[k], scaleOf(s.e[k])
@@ -570,7 +602,7 @@ func (s *mixStream) checked(k int, dd, hl, lo []float64) {
 		if w > 1e-14 || !mixLow(w) {
 			hl[4*j+l] += w
 		} else {
-			lo[j]++
+			lo[4*j+l]++
 		}
 	}
 	s.f[k] = v

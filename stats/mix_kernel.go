@@ -16,11 +16,11 @@ import "math"
 // the observations whose d are d: for each observation j and each lane l,
 // in group order,
 //
-//	v[4g+l] *= 1 + λ[4g+l]·d_j,   h[4j+l] += v[4g+l]·a[4g+l],
+//	v[4g+l] *= 1 + λ[4g+l]·d_j,   h[4j+l] += (v[4g+l]·a[4g+l])·b[4g+l],
 //
 // starting h[4j+l] from 0 instead when init is true. A dead lane has λ, v
-// and a all 0 and adds +0.
-func mixPlainGo(d, lam, v, a, h []float64, init bool) {
+// and a all 0 (and b 1) and adds +0.
+func mixPlainGo(d, lam, v, a, b, h []float64, init bool) {
 	G := len(lam) / 4
 	h = h[:4*len(d)]
 	for j, dj := range d {
@@ -33,7 +33,7 @@ func mixPlainGo(d, lam, v, a, h []float64, init bool) {
 			for g := range G {
 				i := 4*g + l
 				v[i] *= 1 + float64(lam[i]*dj)
-				acc += float64(v[i] * a[i])
+				acc += float64(float64(v[i]*a[i]) * b[i])
 			}
 			hj[l] = acc
 		}
@@ -41,13 +41,13 @@ func mixPlainGo(d, lam, v, a, h []float64, init bool) {
 }
 
 // mixPlain is mixPlainGo, by the vector kernel where there is one.
-func mixPlain(d, lam, v, a, h []float64, init bool) {
+func mixPlain(d, lam, v, a, b, h []float64, init bool) {
 	if len(d) == 0 {
 		return
 	}
 	_ = h[4*len(d)-1]
-	if !mixPlainVector(d, lam, v, a, h, init) {
-		mixPlainGo(d, lam, v, a, h, init)
+	if !mixPlainVector(d, lam, v, a, b, h, init) {
+		mixPlainGo(d, lam, v, a, b, h, init)
 	}
 }
 
@@ -131,15 +131,15 @@ type mixRecordState struct {
 }
 
 // mixRecordGo is a batch's last pass: for each observation j, the sum
-// t = L·M = mixLanes(hl[4j:]) + (lo[j] + aside), the running maximum
+// t = L·M = mixLanes(hl[4j:]) + (mixLanes(lo[4j:]) + aside), the running maximum
 // (as mixStream.record keeps it) and the history entry min(1, L/t) (1 for
 // a NaN t) into h. mixRecordSSE is the same in amd64 assembly.
 func mixRecordGo(hl, lo, h []float64, p *mixRecordState) {
 	aside, L, maxT, t, nan := p.aside, p.L, p.maxT, p.last, p.nan
 	hl = hl[:4*len(h)]
-	lo = lo[:len(h)]
+	lo = lo[:4*len(h)]
 	for j := range h {
-		t = mixLanes(hl[4*j:4*j+4:4*j+4]) + (lo[j] + aside)
+		t = mixLanes(hl[4*j:4*j+4:4*j+4]) + (mixLanes(lo[4*j:4*j+4:4*j+4]) + aside)
 		if t > maxT {
 			maxT = t
 		} else if t != t {
@@ -152,4 +152,48 @@ func mixRecordGo(hl, lo, h []float64, p *mixRecordState) {
 		h[j] = hj
 	}
 	p.maxT, p.last, p.nan = maxT, t, nan
+}
+
+// mixMaskedGo is mixPlainGo for components whose value may be low (see
+// mixLow) somewhere in the batch: at each observation a lane's value w is
+// added to its lane of h if it is not low and counted in its lane of lo
+// (adding live[i], 1 for a component and 0 for a dead lane) if it is. For
+// the positive finite values of these components (the caller makes sure
+// they stay below +Inf), w is low exactly when w <= atol + 1e-5·w (above
+// 1e-14 it never is). lo is always added to.
+func mixMaskedGo(d, lam, v, a, b, live, h, lo []float64, init bool) {
+	G := len(lam) / 4
+	h, lo = h[:4*len(d)], lo[:4*len(d)]
+	for j, dj := range d {
+		hj, lj := h[4*j:4*j+4:4*j+4], lo[4*j:4*j+4:4*j+4]
+		for l := range 4 {
+			acc := 0.0
+			if !init {
+				acc = hj[l]
+			}
+			cnt := lj[l]
+			for g := range G {
+				i := 4*g + l
+				v[i] *= 1 + float64(lam[i]*dj)
+				w := float64(float64(v[i]*a[i]) * b[i])
+				if w > atol+float64(1e-5*w) {
+					acc += w
+				} else {
+					cnt += live[i]
+				}
+			}
+			hj[l], lj[l] = acc, cnt
+		}
+	}
+}
+
+// mixMasked is mixMaskedGo, by the vector kernel where there is one.
+func mixMasked(d, lam, v, a, b, live, h, lo []float64, init bool) {
+	if len(d) == 0 {
+		return
+	}
+	_, _ = h[4*len(d)-1], lo[4*len(d)-1]
+	if !mixMaskedVector(d, lam, v, a, b, live, h, lo, init) {
+		mixMaskedGo(d, lam, v, a, b, live, h, lo, init)
+	}
 }

@@ -7,22 +7,22 @@ func hasAVX() bool
 var useAVX = hasAVX()
 
 //go:noescape
-func mixPlain1AVX(d []float64, lam, v, a *[4]float64, h []float64, init bool)
+func mixPlain1AVX(d []float64, lam, v, a, b *[4]float64, h []float64, init bool)
 
 //go:noescape
-func mixPlain2AVX(d []float64, lam, v, a *[8]float64, h []float64, init bool)
+func mixPlain2AVX(d []float64, lam, v, a, b *[8]float64, h []float64, init bool)
 
 // mixPlainVector runs mixPlainGo's loop on the AVX kernel, reporting false
 // where there is none. The caller has checked len(h) >= 4·len(d) > 0.
-func mixPlainVector(d, lam, v, a, h []float64, init bool) bool {
+func mixPlainVector(d, lam, v, a, b, h []float64, init bool) bool {
 	if !useAVX {
 		return false
 	}
 	switch len(lam) {
 	case 4:
-		mixPlain1AVX(d, (*[4]float64)(lam), (*[4]float64)(v), (*[4]float64)(a), h, init)
+		mixPlain1AVX(d, (*[4]float64)(lam), (*[4]float64)(v), (*[4]float64)(a), (*[4]float64)(b), h, init)
 	case 8:
-		mixPlain2AVX(d, (*[8]float64)(lam), (*[8]float64)(v), (*[8]float64)(a), h, init)
+		mixPlain2AVX(d, (*[8]float64)(lam), (*[8]float64)(v), (*[8]float64)(a), (*[8]float64)(b), h, init)
 	default:
 		return false
 	}
@@ -54,14 +54,37 @@ func mixRecord(hl, lo, h []float64, p *mixRecordState) {
 	if n == 0 {
 		return
 	}
-	_, _ = hl[4*n-1], lo[n-1]
+	_, _ = hl[4*n-1], lo[4*n-1]
 	if useAVX && n >= 2 {
 		e := n &^ 1
 		mixRecordAVX(hl, lo, h[:e], p)
-		hl, lo, h = hl[4*e:], lo[e:], h[e:]
+		hl, lo, h = hl[4*e:], lo[4*e:], h[e:]
 		if len(h) == 0 {
 			return
 		}
 	}
 	mixRecordSSE(hl, lo, h, p)
+}
+
+//go:noescape
+func mixMasked1AVX(d []float64, lam, v, a, b, live *[4]float64, h, lo []float64, init bool)
+
+//go:noescape
+func mixMasked2AVX(d []float64, lam, v, a, b, live *[8]float64, h, lo []float64, init bool)
+
+// mixMaskedVector runs mixMaskedGo's loop on the AVX kernel, reporting
+// false where there is none.
+func mixMaskedVector(d, lam, v, a, b, live, h, lo []float64, init bool) bool {
+	if !useAVX {
+		return false
+	}
+	switch len(lam) {
+	case 4:
+		mixMasked1AVX(d, (*[4]float64)(lam), (*[4]float64)(v), (*[4]float64)(a), (*[4]float64)(b), (*[4]float64)(live), h, lo, init)
+	case 8:
+		mixMasked2AVX(d, (*[8]float64)(lam), (*[8]float64)(v), (*[8]float64)(a), (*[8]float64)(b), (*[8]float64)(live), h, lo, init)
+	default:
+		return false
+	}
+	return true
 }

@@ -1,10 +1,11 @@
 #include "textflag.h"
 
 // The AVX kernel of mixPlainGo (mix_kernel.go), for one or two groups of
-// four components. Registers: Y0/Y1 λ, Y2/Y3 v, Y4/Y5 a, Y6 the constant 1,
-// Y7 d_j broadcast. Each lane computes v = v·(1 + λ·d_j) (VMULPD, VADDPD,
-// VMULPD: no fused multiply-add) and adds v·a to h[4j+l] (or starts from
-// it, init), group 0 before group 1, as mixPlainGo does.
+// four components. Registers: Y0/Y1 λ, Y2/Y3 v, Y4/Y5 a and Y5/Y12, Y13 b
+// (one group/two groups), Y6 the constant 1, Y7 d_j broadcast. Each lane
+// computes v = v·(1 + λ·d_j) (VMULPD, VADDPD, VMULPD: no fused
+// multiply-add) and adds (v·a)·b to h[4j+l] (or starts from it, init),
+// group 0 before group 1, as mixPlainGo does.
 
 DATA one<>+0(SB)/8, $1.0
 GLOBL one<>(SB), RODATA|NOPTR, $8
@@ -30,18 +31,20 @@ no:
 	MOVB $0, ret+0(FP)
 	RET
 
-// func mixPlain1AVX(d []float64, lam, v, a *[4]float64, h []float64, init bool)
-TEXT ·mixPlain1AVX(SB), NOSPLIT, $0-73
+// func mixPlain1AVX(d []float64, lam, v, a, b *[4]float64, h []float64, init bool)
+TEXT ·mixPlain1AVX(SB), NOSPLIT, $0-81
 	MOVQ d_base+0(FP), SI
 	MOVQ d_len+8(FP), CX
 	MOVQ lam+24(FP), AX
 	MOVQ v+32(FP), BX
 	MOVQ a+40(FP), DX
-	MOVQ h_base+48(FP), DI
-	MOVBLZX init+72(FP), R8
+	MOVQ b+48(FP), R9
+	MOVQ h_base+56(FP), DI
+	MOVBLZX init+80(FP), R8
 	VMOVUPD (AX), Y0
 	VMOVUPD (BX), Y2
 	VMOVUPD (DX), Y4
+	VMOVUPD (R9), Y5
 	VBROADCASTSD one<>(SB), Y6
 	TESTQ CX, CX
 	JEQ  done1
@@ -54,6 +57,7 @@ loop1:
 	VADDPD  Y6, Y8, Y8
 	VMULPD  Y8, Y2, Y2
 	VMULPD  Y4, Y2, Y10
+	VMULPD  Y5, Y10, Y10
 	VADDPD  (DI), Y10, Y10
 	VMOVUPD Y10, (DI)
 	ADDQ $8, SI
@@ -68,6 +72,7 @@ init1:
 	VADDPD  Y6, Y8, Y8
 	VMULPD  Y8, Y2, Y2
 	VMULPD  Y4, Y2, Y10
+	VMULPD  Y5, Y10, Y10
 	VMOVUPD Y10, (DI)
 	ADDQ $8, SI
 	ADDQ $32, DI
@@ -79,21 +84,24 @@ done1:
 	VZEROUPPER
 	RET
 
-// func mixPlain2AVX(d []float64, lam, v, a *[8]float64, h []float64, init bool)
-TEXT ·mixPlain2AVX(SB), NOSPLIT, $0-73
+// func mixPlain2AVX(d []float64, lam, v, a, b *[8]float64, h []float64, init bool)
+TEXT ·mixPlain2AVX(SB), NOSPLIT, $0-81
 	MOVQ d_base+0(FP), SI
 	MOVQ d_len+8(FP), CX
 	MOVQ lam+24(FP), AX
 	MOVQ v+32(FP), BX
 	MOVQ a+40(FP), DX
-	MOVQ h_base+48(FP), DI
-	MOVBLZX init+72(FP), R8
+	MOVQ b+48(FP), R9
+	MOVQ h_base+56(FP), DI
+	MOVBLZX init+80(FP), R8
 	VMOVUPD (AX), Y0
 	VMOVUPD 32(AX), Y1
 	VMOVUPD (BX), Y2
 	VMOVUPD 32(BX), Y3
 	VMOVUPD (DX), Y4
 	VMOVUPD 32(DX), Y5
+	VMOVUPD (R9), Y12
+	VMOVUPD 32(R9), Y13
 	VBROADCASTSD one<>(SB), Y6
 	TESTQ CX, CX
 	JEQ  done2
@@ -110,6 +118,8 @@ loop2:
 	VMULPD  Y9, Y3, Y3
 	VMULPD  Y4, Y2, Y10
 	VMULPD  Y5, Y3, Y11
+	VMULPD  Y12, Y10, Y10
+	VMULPD  Y13, Y11, Y11
 	VADDPD  (DI), Y10, Y10
 	VADDPD  Y11, Y10, Y10
 	VMOVUPD Y10, (DI)
@@ -129,6 +139,8 @@ init2:
 	VMULPD  Y9, Y3, Y3
 	VMULPD  Y4, Y2, Y10
 	VMULPD  Y5, Y3, Y11
+	VMULPD  Y12, Y10, Y10
+	VMULPD  Y13, Y11, Y11
 	VADDPD  Y11, Y10, Y10
 	VMOVUPD Y10, (DI)
 	ADDQ $8, SI
@@ -252,7 +264,7 @@ prepdone:
 
 // func mixRecordSSE(hl, lo, h []float64, p *mixRecordState)
 //
-// mixRecordGo in SSE2. Registers: X0 t, X8 aside, X9 L, X10 maxT, X11 the
+// mixRecordGo in SSE2. Registers: X0 t, X2 and X4 the low counts, X8 aside, X9 L, X10 maxT, X11 the
 // constant 1, R9 nan. maxT is MAXSD(t, maxT) = t > maxT ? t : maxT, as
 // record keeps it; the history entry is MINSD(L/t, 1) = L/t < 1 ? L/t : 1,
 // which is hist's (t is never negative or −0; NaN gives 1).
@@ -276,7 +288,11 @@ recloop:
 	MOVSD 16(SI), X1
 	ADDSD 24(SI), X1
 	ADDSD X1, X0
-	MOVSD (DX), X2
+	MOVSD 0(DX), X2
+	ADDSD 8(DX), X2
+	MOVSD 16(DX), X4
+	ADDSD 24(DX), X4
+	ADDSD X4, X2
 	ADDSD X8, X2
 	ADDSD X2, X0
 	MOVAPD X0, X3
@@ -292,7 +308,7 @@ recnum:
 	MINSD X11, X4
 	MOVSD X4, (DI)
 	ADDQ $32, SI
-	ADDQ $8, DX
+	ADDQ $32, DX
 	ADDQ $8, DI
 	DECQ CX
 	JNE  recloop
@@ -330,7 +346,11 @@ avxrecloop:
 	VHADDPD Y1, Y0, Y2
 	VEXTRACTF128 $1, Y2, X3
 	VADDPD X3, X2, X2
-	VMOVUPD (DX), X4
+	VMOVUPD 0(DX), Y4
+	VMOVUPD 32(DX), Y5
+	VHADDPD Y5, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPD X5, X4, X4
 	VADDPD X8, X4, X4
 	VADDPD X4, X2, X2
 	VMAXPD X10, X2, X10
@@ -340,7 +360,7 @@ avxrecloop:
 	VMINPD X11, X7, X7
 	VMOVUPD X7, (DI)
 	ADDQ $64, SI
-	ADDQ $16, DX
+	ADDQ $64, DX
 	ADDQ $16, DI
 	DECQ CX
 	JNE  avxrecloop
@@ -360,4 +380,145 @@ avxrecnonan:
 	VZEROUPPER
 
 avxrecdone:
+	RET
+
+DATA rtol4<>+0(SB)/8, $1e-05
+DATA rtol4<>+8(SB)/8, $1e-05
+DATA rtol4<>+16(SB)/8, $1e-05
+DATA rtol4<>+24(SB)/8, $1e-05
+GLOBL rtol4<>(SB), RODATA|NOPTR, $32
+
+// atol = 2^-51
+DATA atol4<>+0(SB)/8, $0x3cc0000000000000
+DATA atol4<>+8(SB)/8, $0x3cc0000000000000
+DATA atol4<>+16(SB)/8, $0x3cc0000000000000
+DATA atol4<>+24(SB)/8, $0x3cc0000000000000
+GLOBL atol4<>(SB), RODATA|NOPTR, $32
+
+// The AVX kernels of mixMaskedGo: mixPlain's loop, then per group the
+// threshold atol + 1e-5·W (VMULPD, VADDPD), the mask W > threshold
+// (VCMPPD, predicate GT_OQ), W masked into h and live masked by the
+// complement into lo. A masked-out lane adds +0.
+// Registers as in mixPlain, with Y14/Y15 live and R10 the lo pointer.
+
+// func mixMasked1AVX(d []float64, lam, v, a, b, live *[4]float64, h, lo []float64, init bool)
+TEXT ·mixMasked1AVX(SB), NOSPLIT, $0-113
+	MOVQ d_base+0(FP), SI
+	MOVQ d_len+8(FP), CX
+	MOVQ lam+24(FP), AX
+	MOVQ v+32(FP), BX
+	MOVQ a+40(FP), DX
+	MOVQ b+48(FP), R9
+	MOVQ live+56(FP), R11
+	MOVQ h_base+64(FP), DI
+	MOVQ lo_base+88(FP), R10
+	MOVBLZX init+112(FP), R8
+	VMOVUPD (AX), Y0
+	VMOVUPD (BX), Y2
+	VMOVUPD (DX), Y4
+	VMOVUPD (R9), Y5
+	VMOVUPD (R11), Y14
+	VBROADCASTSD one<>(SB), Y6
+	TESTQ CX, CX
+	JEQ  mdone1
+
+mloop1:
+	VBROADCASTSD (SI), Y7
+	VMULPD  Y7, Y0, Y8
+	VADDPD  Y6, Y8, Y8
+	VMULPD  Y8, Y2, Y2
+	VMULPD  Y4, Y2, Y10
+	VMULPD  Y5, Y10, Y10
+	VMULPD  rtol4<>(SB), Y10, Y8
+	VADDPD  atol4<>(SB), Y8, Y8
+	VCMPPD  $0x1e, Y8, Y10, Y8
+	VANDPD  Y8, Y10, Y10
+	VANDNPD Y14, Y8, Y8
+	TESTQ R8, R8
+	JNE  minit1
+	VADDPD  (DI), Y10, Y10
+
+minit1:
+	VMOVUPD Y10, (DI)
+	VADDPD  (R10), Y8, Y8
+	VMOVUPD Y8, (R10)
+	ADDQ $8, SI
+	ADDQ $32, DI
+	ADDQ $32, R10
+	DECQ CX
+	JNE  mloop1
+
+mdone1:
+	VMOVUPD Y2, (BX)
+	VZEROUPPER
+	RET
+
+// func mixMasked2AVX(d []float64, lam, v, a, b, live *[8]float64, h, lo []float64, init bool)
+TEXT ·mixMasked2AVX(SB), NOSPLIT, $0-113
+	MOVQ d_base+0(FP), SI
+	MOVQ d_len+8(FP), CX
+	MOVQ lam+24(FP), AX
+	MOVQ v+32(FP), BX
+	MOVQ a+40(FP), DX
+	MOVQ b+48(FP), R9
+	MOVQ live+56(FP), R11
+	MOVQ h_base+64(FP), DI
+	MOVQ lo_base+88(FP), R10
+	MOVBLZX init+112(FP), R8
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	VMOVUPD (BX), Y2
+	VMOVUPD 32(BX), Y3
+	VMOVUPD (DX), Y4
+	VMOVUPD 32(DX), Y5
+	VMOVUPD (R9), Y12
+	VMOVUPD 32(R9), Y13
+	VMOVUPD (R11), Y14
+	VMOVUPD 32(R11), Y15
+	VBROADCASTSD one<>(SB), Y6
+	TESTQ CX, CX
+	JEQ  mdone2
+
+mloop2:
+	VBROADCASTSD (SI), Y7
+	VMULPD  Y7, Y0, Y8
+	VMULPD  Y7, Y1, Y9
+	VADDPD  Y6, Y8, Y8
+	VADDPD  Y6, Y9, Y9
+	VMULPD  Y8, Y2, Y2
+	VMULPD  Y9, Y3, Y3
+	VMULPD  Y4, Y2, Y10
+	VMULPD  Y5, Y3, Y11
+	VMULPD  Y12, Y10, Y10
+	VMULPD  Y13, Y11, Y11
+	VMULPD  rtol4<>(SB), Y10, Y8
+	VMULPD  rtol4<>(SB), Y11, Y9
+	VADDPD  atol4<>(SB), Y8, Y8
+	VADDPD  atol4<>(SB), Y9, Y9
+	VCMPPD  $0x1e, Y8, Y10, Y8
+	VCMPPD  $0x1e, Y9, Y11, Y9
+	VANDPD  Y8, Y10, Y10
+	VANDPD  Y9, Y11, Y11
+	VANDNPD Y14, Y8, Y8
+	VANDNPD Y15, Y9, Y9
+	TESTQ R8, R8
+	JNE  minit2
+	VADDPD  (DI), Y10, Y10
+
+minit2:
+	VADDPD  Y11, Y10, Y10
+	VMOVUPD Y10, (DI)
+	VADDPD  (R10), Y8, Y8
+	VADDPD  Y9, Y8, Y8
+	VMOVUPD Y8, (R10)
+	ADDQ $8, SI
+	ADDQ $32, DI
+	ADDQ $32, R10
+	DECQ CX
+	JNE  mloop2
+
+mdone2:
+	VMOVUPD Y2, (BX)
+	VMOVUPD Y3, 32(BX)
+	VZEROUPPER
 	RET

@@ -20,14 +20,16 @@ func TestMixPlainKernel(t *testing.T) {
 		for j := range d {
 			d[j] = r.Float64() - 0.5 + math.Ldexp(r.Float64(), -30)
 		}
-		lam, v, a := make([]float64, 4*G), make([]float64, 4*G), make([]float64, 4*G)
+		lam, v, a, b := make([]float64, 4*G), make([]float64, 4*G), make([]float64, 4*G), make([]float64, 4*G)
 		for i := range lam {
+			b[i] = 1
 			if r.IntN(4) == 0 {
 				continue // a dead lane
 			}
 			lam[i] = 2 * r.Float64()
 			v[i] = math.Ldexp(0.5+r.Float64(), r.IntN(200)-100)
-			a[i] = math.Ldexp(1, r.IntN(400)-200)
+			sc := scaleOf(r.IntN(2600) - 400)
+			a[i], b[i] = sc.a, sc.b
 		}
 		h0 := make([]float64, 4*n)
 		for j := range h0 {
@@ -36,15 +38,15 @@ func TestMixPlainKernel(t *testing.T) {
 		for _, init := range []bool{false, true} {
 			v1, v2 := append([]float64(nil), v...), append([]float64(nil), v...)
 			h1, h2 := append([]float64(nil), h0...), append([]float64(nil), h0...)
-			mixPlainGo(d, lam, v1, a, h1, init)
-			mixPlain(d, lam, v2, a, h2, init)
+			mixPlainGo(d, lam, v1, a, b, h1, init)
+			mixPlain(d, lam, v2, a, b, h2, init)
 			for i := range v1 {
 				if math.Float64bits(v1[i]) != math.Float64bits(v2[i]) {
 					t.Fatalf("trial %d G=%d init=%v: v[%d] = %v by Go, %v by the kernel", trial, G, init, i, v1[i], v2[i])
 				}
 			}
 			for i := range h1 {
-				if math.Float64bits(h1[i]) != math.Float64bits(h2[i]) {
+				if math.Float64bits(h1[i]) != math.Float64bits(h2[i]) && !(h1[i] != h1[i] && h2[i] != h2[i]) {
 					t.Fatalf("trial %d G=%d init=%v: h[%d] = %v by Go, %v by the kernel", trial, G, init, i, h1[i], h2[i])
 				}
 			}
@@ -99,12 +101,14 @@ func TestMixPrepRecord(t *testing.T) {
 			}
 		}
 		// The last pass, with sums around L, some infinite or NaN.
-		hl, lo := make([]float64, 4*n), make([]float64, n)
+		hl, lo := make([]float64, 4*n), make([]float64, 4*n)
 		for j := range hl {
 			hl[j] = r.Float64() * 30
 		}
 		for j := range lo {
-			lo[j] = float64(r.IntN(5))
+			lo[j] = float64(r.IntN(2))
+		}
+		for j := range n {
 			switch r.IntN(40) {
 			case 0:
 				hl[4*j+r.IntN(4)] = math.Inf(1)
@@ -129,4 +133,63 @@ func TestMixPrepRecord(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The masked vector kernel gives mixMaskedGo's bits, with values on both
+// sides of the cut and dead lanes.
+func TestMixMaskedKernel(t *testing.T) {
+	if !useAVX {
+		t.Skip("no vector kernel on this machine")
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	lows, highs := 0.0, 0
+	for trial := range 200 {
+		G := 1 + trial%2
+		n := r.IntN(300)
+		d := make([]float64, n)
+		for j := range d {
+			d[j] = r.Float64() - 0.5
+		}
+		lam, v, a, b, live := make([]float64, 4*G), make([]float64, 4*G), make([]float64, 4*G), make([]float64, 4*G), make([]float64, 4*G)
+		for i := range lam {
+			b[i] = 1
+			if r.IntN(4) == 0 {
+				continue // a dead lane
+			}
+			live[i] = 1
+			lam[i] = 0.3 * r.Float64()
+			v[i] = 0.5 + r.Float64()
+			a[i] = math.Ldexp(1, -58+r.IntN(16)) // values from 2^-58 to 2^-42
+		}
+		h0, lo0 := make([]float64, 4*n), make([]float64, 4*n)
+		for j := range h0 {
+			h0[j] = r.Float64() * 100
+			lo0[j] = float64(r.IntN(3))
+		}
+		for _, init := range []bool{false, true} {
+			v1, v2 := append([]float64(nil), v...), append([]float64(nil), v...)
+			h1, h2 := append([]float64(nil), h0...), append([]float64(nil), h0...)
+			l1, l2 := append([]float64(nil), lo0...), append([]float64(nil), lo0...)
+			mixMaskedGo(d, lam, v1, a, b, live, h1, l1, init)
+			mixMasked(d, lam, v2, a, b, live, h2, l2, init)
+			for i := range v1 {
+				if math.Float64bits(v1[i]) != math.Float64bits(v2[i]) {
+					t.Fatalf("trial %d G=%d init=%v: v[%d] = %v by Go, %v by the kernel", trial, G, init, i, v1[i], v2[i])
+				}
+			}
+			for i := range h1 {
+				if math.Float64bits(h1[i]) != math.Float64bits(h2[i]) || l1[i] != l2[i] {
+					t.Fatalf("trial %d G=%d init=%v: h, lo[%d] = %v, %v by Go, %v, %v by the kernel", trial, G, init, i, h1[i], l1[i], h2[i], l2[i])
+				}
+				lows += l1[i] - lo0[i]
+				if h1[i] != h0[i] {
+					highs++
+				}
+			}
+		}
+	}
+	if lows < 1000 || highs < 1000 {
+		t.Fatalf("%v values low and %d high: the test does not exercise both sides", lows, highs)
+	}
+	t.Logf("%v values low, %d lane sums changed", lows, highs)
 }
