@@ -135,14 +135,20 @@ type mixStream struct {
 	slow   []int     // scanAside's scratch
 	from   []int     // the first observation set-aside component k needs (MaxInt if none)
 	// Sleeping set-aside components (see mix_sleep.go).
-	acc    mixAcc
-	wakeNB []int
-	wakeSP []float64
-	snap   []mixAcc
-	mhi    float64 // a null mean in (1e-14, mhi) is not special
-	nstale int
-	dh     dlog
-	exact  bool // never set a component aside (tests compare the two)
+	acc mixAcc
+	// deep sleepers: see mix_sleep.go; others are the rest, in grid order.
+	deep, others     []int
+	isDeep           []bool
+	deepSP, deepLam  float64
+	deepNB, deepFrom int
+	sinceDeep        int
+	wakeNB           []int
+	wakeSP           []float64
+	snap             []mixAcc
+	mhi              float64 // a null mean in (1e-14, mhi) is not special
+	nstale           int
+	dh               dlog
+	exact            bool // never set a component aside (tests compare the two)
 
 	maxT, lastT float64 // the largest and the last sum of the components (L·M)
 	nan         bool    // some sum was NaN
@@ -150,13 +156,15 @@ type mixStream struct {
 	// processed; P, Last and rawLast process them first.
 	pend [mixBatch]float64
 	np   int
+	room int // see addSlow
 	// batch's scratch: the observations' d, the lane sums (see mixLanes),
 	// the counts of low components, the queue of plain groups.
-	d  [mixBatch]float64
-	hl [4 * mixBatch]float64
-	lo [4 * mixBatch]float64
-	hs [mixBatch]float64 // the history entries when the caller wants none
-	q  mixQueue
+	d     [mixBatch]float64
+	hl    [4 * mixBatch]float64
+	lo    [4 * mixBatch]float64
+	zeros [4 * mixBatch]float64 // never written: the low counts of a batch with none
+	hs    [mixBatch]float64     // the history entries when the caller wants none
+	q     mixQueue
 }
 
 func newMixStream(p Population, lams []float64) *mixStream {
@@ -171,6 +179,8 @@ func newMixStream(p Population, lams []float64) *mixStream {
 		s.mhi = p.U * (1 - 3e-6)
 	}
 	s.q.b = [8]float64{1, 1, 1, 1, 1, 1, 1, 1}
+	s.isDeep = make([]bool, len(lams))
+	s.dissolveDeep()
 	for k, lam := range lams {
 		s.f[k], s.at[k] = 1, -1
 		if q := lam * lam / (2 * (1 + lam*p.U)) * (1 - 0x1p-40); q < 0x1p500 {
@@ -187,21 +197,35 @@ func newMixStream(p Population, lams []float64) *mixStream {
 // them. The values reported are those of one observation at a time (batch
 // computes the same operations), so holding them changes no result.
 func (s *mixStream) Add(x float64) error {
-	if n := s.n + s.np; !s.g.ok(x, n) {
-		return checkObs("mix_betting_mart", x, s.pop.U, n, s.pop.N)
+	np := s.np
+	if !(x >= 0 && x <= s.g.xmax && np < s.room) {
+		return s.addSlow(x)
 	}
-	s.pend[s.np] = x
-	s.np++
-	if s.np == mixBatch {
+	s.pend[np&(mixBatch-1)] = x
+	np++
+	s.np = np
+	if np == mixBatch {
 		s.flush()
 	}
 	return nil
+}
+
+// addSlow is Add where x may be invalid or room may be stale: room is how
+// many observations may be held before the population runs out, N − n,
+// kept between calls so that Add needs no addition.
+func (s *mixStream) addSlow(x float64) error {
+	s.room = s.g.nmax - s.n
+	if n := s.n + s.np; !s.g.ok(x, n) {
+		return checkObs("mix_betting_mart", x, s.pop.U, n, s.pop.N)
+	}
+	return s.Add(x)
 }
 
 func (s *mixStream) flush() {
 	if s.np > 0 {
 		s.batch(s.pend[:s.np], nil)
 		s.np = 0
+		s.room = s.g.nmax - s.n
 	}
 }
 
@@ -375,8 +399,8 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 	aside, first := s.scanAside(bp, n0, n1)
 	live := s.live
 	hl := s.hl[:4*n]
-	lo := s.lo[:4*n] // the counts of low components, in lanes as hl
-	clear(lo)
+	lo := s.lo[:4*n] // the counts of low components, in lanes as hl (see useLo)
+	s.q.loUsed = false
 	q := &s.q
 	for i := 0; i < len(live); {
 		g := live[i] &^ 3 // the group's first component
@@ -408,6 +432,7 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 				clear(hl)
 				q.init = true
 			}
+			s.useLo(n)
 			for _, k := range checked[:nc] {
 				s.checked(k, dd, hl, lo)
 			}
@@ -431,6 +456,9 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 		h = s.hs[:n]
 	}
 	rs := mixRecordState{aside: aside, L: float64(len(s.lams)), maxT: s.maxT, last: s.lastT, nan: s.nan}
+	if !s.q.loUsed {
+		lo = s.zeros[:4*n] // no component was low or could be
+	}
 	mixRecord(hl, lo, h, &rs)
 	s.maxT, s.lastT, s.nan = rs.maxT, rs.last, rs.nan
 	s.n = n1
@@ -454,15 +482,25 @@ func (s *mixStream) scanAside(b *batchBound, n0, n1 int) (aside float64, first i
 	nl, ns := 0, 0
 	first = n1
 	nb, sp, dmin := s.acc.nb, s.acc.sp, b.dmin
-	// First without calls, which would make the compiler keep the loop's
-	// state in memory: the live components, the sleeping ones that stay
-	// asleep (see mix_sleep.go), and the others for the full test.
-	for k, a := range at {
+	// The deep sleepers, at once while all stay asleep (see mix_sleep.go).
+	if len(s.deep) > 0 {
+		if sp < s.deepSP && nb < s.deepNB && s.deepLam*dmin >= mixSleepLd {
+			aside += float64(len(s.deep))
+			first = min(first, s.deepFrom)
+		} else {
+			s.dissolveDeep()
+		}
+	}
+	// Then the others, first without calls, which would make the compiler
+	// keep the loop's state in memory: the live components, the sleeping
+	// ones that stay asleep, and the others for the full test.
+	for _, k := range s.others {
+		a := at[k]
 		switch {
 		case a < 0:
 			live[nl] = k
 			nl++
-		case wakeNB[k] > nb && wakeSP[k] > sp && lams[k]*dmin >= -63.0/64:
+		case wakeNB[k] > nb && wakeSP[k] > sp && lams[k]*dmin >= mixSleepLd:
 			aside++
 			first = min(first, from[k])
 		default:
@@ -487,6 +525,9 @@ func (s *mixStream) scanAside(b *batchBound, n0, n1 int) (aside float64, first i
 		slices.Sort(live)
 	}
 	s.live = live
+	if s.sinceDeep++; s.sinceDeep >= mixDeepEvery {
+		s.rebuildDeep()
+	}
 	return aside, first
 }
 
@@ -504,6 +545,16 @@ type mixQueue struct {
 	n                  int
 	masked             bool // some component may be low: mixMasked
 	init               bool
+	loUsed             bool // the batch's low counts have been cleared
+}
+
+// useLo clears the low counts of the batch's n observations, the first
+// time a component that may be low is computed.
+func (s *mixStream) useLo(n int) {
+	if !s.q.loUsed {
+		clear(s.lo[:4*n])
+		s.q.loUsed = true
+	}
 }
 
 // flushPlain carries the queued groups through the batch and empties the
@@ -515,6 +566,7 @@ func (s *mixStream) flushPlain(dd, hl []float64) {
 	}
 	w := 4 * q.n
 	if q.masked {
+		s.useLo(len(dd))
 		mixMasked(dd, q.lam[:w], q.v[:w], q.a[:w], q.b[:w], q.live[:w], hl, s.lo[:4*len(dd)], !q.init)
 	} else {
 		mixPlain(dd, q.lam[:w], q.v[:w], q.a[:w], q.b[:w], hl, !q.init)

@@ -107,11 +107,38 @@ func (s *mixStream) setAside(k, n int) bool {
 // catchUp brings set-aside component k up to observation n (the first n
 // observations) by the multiplications it skipped, in order. A component
 // that is exactly 0 stays 0 and needs none.
+//
+// Where every term 1 + λd is in [2^-30, 2) (λ·u < 1 − 2^-30: the logged d
+// lie in (−u, u(1+1e-9)), and a positive fraction in its range
+// [2^-300, 2^301) stays normal over 8 multiplications, in [2^-540, 2^309)),
+// the fraction is tested for its range after every 8 terms instead of
+// every one. Renormalising later scales the products by a power of 2
+// exactly, so the component's values are the same (see plain).
 func (s *mixStream) catchUp(k, n int) {
 	lam := s.lams[k]
 	v := s.f[k]
+	blocks := lam*s.pop.U*(1+1e-9) < 1-0x1p-30
 	for i := s.at[k]; i < n && v != 0; {
 		seg := s.dh.segment(i, n)
+		i += len(seg)
+		if blocks && v > 0 && inRange(v) {
+			for ; len(seg) >= 8; seg = seg[8:] {
+				b := seg[:8:8]
+				v *= 1 + float64(lam*b[0])
+				v *= 1 + float64(lam*b[1])
+				v *= 1 + float64(lam*b[2])
+				v *= 1 + float64(lam*b[3])
+				v *= 1 + float64(lam*b[4])
+				v *= 1 + float64(lam*b[5])
+				v *= 1 + float64(lam*b[6])
+				v *= 1 + float64(lam*b[7])
+				if !inRange(v) {
+					s.f[k] = v
+					s.renorm(k)
+					v = s.f[k]
+				}
+			}
+		}
 		for _, d := range seg {
 			v *= 1 + float64(lam*d)
 			if !inRange(v) && v != 0 {
@@ -120,7 +147,6 @@ func (s *mixStream) catchUp(k, n int) {
 				v = s.f[k]
 			}
 		}
-		i += len(seg)
 	}
 	s.f[k] = v
 	s.at[k] = -1
@@ -130,6 +156,9 @@ func (s *mixStream) catchUp(k, n int) {
 
 // catchUpAll brings every set-aside component up to date.
 func (s *mixStream) catchUpAll() {
+	if len(s.deep) > 0 {
+		s.dissolveDeep()
+	}
 	for k := range s.at {
 		if s.at[k] >= 0 {
 			s.catchUp(k, s.n)

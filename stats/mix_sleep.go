@@ -19,8 +19,9 @@ import "math"
 // each batch after s raises the bound by at most λ·Σd + margin <= λ·pmax⁺ +
 // margin, and within batch t by at most λ·pmax_t⁺ + margin. So it sleeps
 // while SP stays below a threshold computed when it fell asleep, for at
-// most mixSleepBatches batches and while λ·min d >= −63/64 (the case
-// staysLow's margin a + λc covers). When it wakes, its bound at the end of
+// most mixSleepBatches batches and while λ·min d >= −(1 − 2^-10)
+// (mixSleepLd), where staysLow's margin is at most a + 16λc (its second
+// case, with the least term at least 2^-10). When it wakes, its bound at the end of
 // the previous batch is recomputed from the sums, with both of staysLow's
 // bounds of ln(1 + y), and staysLow takes over.
 //
@@ -32,6 +33,9 @@ import "math"
 // mixSleepBatches is K, the most batches a component sleeps without a
 // full check.
 const mixSleepBatches = 1024
+
+// mixSleepLd is the least λ·min d of a batch a component sleeps through.
+const mixSleepLd = -1 + 0x1p-10
 
 // mixAcc holds running sums over the batches processed (see above): nb
 // batches; sp of max(0, pmax); st, sq, scube, scerr of Σd, Σd², Σd³ and
@@ -53,11 +57,12 @@ func (a *mixAcc) add(b *batchBound) {
 }
 
 // sleepLimits sets the constants of the margins: a batch has at most
-// mixBatch draws and |d| <= u(1+1e-9).
+// mixBatch draws and |d| <= u(1+1e-9), and with the least term at least
+// 2^-10 its margin is at most a + λ·(2^10·n + n²)·|d|max·2^-52.
 func (s *mixStream) sleepLimits() (amaxK, cmaxK float64) {
 	n := float64(mixBatch)
 	K := float64(mixSleepBatches)
-	return K * ((3*n)*0x1p-52 + 0x1p-48), K * (64*n + n*n) * s.pop.U * (1 + 1e-9) * 0x1p-52
+	return K * ((3*n)*0x1p-52 + 0x1p-48), K * (1024*n + n*n) * s.pop.U * (1 + 1e-9) * 0x1p-52
 }
 
 // A component k sleeps while wakeNB[k] > nb and wakeSP[k] > sp (the sums
@@ -132,5 +137,62 @@ func (s *mixStream) wake(k int, lam float64, prev *mixAcc) {
 	if inc3 := lam*dt - s.q2[k]*dq + t3; inc3 < inc {
 		inc = inc3
 	}
-	s.lnb[k] = lnb0 + inc + da + lam*dcm + slack
+	// (1024n + n²)/(64n + n²) <= 16: the margin of a batch with
+	// λ·min d below −63/64 (see sleepLimits) is at most a + 16λc.
+	s.lnb[k] = lnb0 + inc + da + 16*lam*dcm + slack
+}
+
+// Deep sleepers. Even the test of a sleeping component costs a pass over
+// it at every batch; on a long sample most of the grid sleeps far from its
+// threshold. Every mixDeepEvery batches, the components asleep with their
+// thresholds beyond the coming batches' likely reach (SP rising by at most
+// mixDeepEvery times its average so far per batch, and mixDeepEvery more
+// batches) are grouped as deep sleepers, which scanAside counts at once
+// while the group's least thresholds hold and its largest λ keeps
+// λ·min d >= −63/64. When a batch breaks that, the group dissolves and its
+// members are tested one by one again, as asleep tests them.
+const mixDeepEvery = 64
+
+// dissolveDeep ends the group of deep sleepers: every component is tested
+// on its own.
+func (s *mixStream) dissolveDeep() {
+	for _, k := range s.deep {
+		s.isDeep[k] = false
+	}
+	s.deep = s.deep[:0]
+	s.others = s.others[:0]
+	for k := range s.lams {
+		s.others = append(s.others, k)
+	}
+	s.sinceDeep = 0
+}
+
+// rebuildDeep groups the deep sleepers afresh.
+func (s *mixStream) rebuildDeep() {
+	s.dissolveDeep()
+	a := &s.acc
+	if a.nb == 0 {
+		return
+	}
+	reach := a.sp + float64(mixDeepEvery)*a.sp/float64(a.nb)
+	s.deepSP, s.deepNB, s.deepLam, s.deepFrom = math.Inf(1), math.MaxInt, 0, math.MaxInt
+	s.others = s.others[:0]
+	for k, at := range s.at {
+		if at >= 0 && s.lnb[k] <= -1e300 {
+			// Exactly 0 (see setAside): stays so, whatever the data.
+			s.isDeep[k] = true
+			s.deep = append(s.deep, k)
+			continue
+		}
+		if at >= 0 && s.wakeNB[k] > a.nb+mixDeepEvery && s.wakeSP[k] > reach {
+			s.isDeep[k] = true
+			s.deep = append(s.deep, k)
+			s.deepSP = min(s.deepSP, s.wakeSP[k])
+			s.deepNB = min(s.deepNB, s.wakeNB[k])
+			s.deepLam = max(s.deepLam, s.lams[k])
+			s.deepFrom = min(s.deepFrom, s.from[k])
+			continue
+		}
+		s.others = append(s.others, k)
+	}
 }
