@@ -159,12 +159,11 @@ type mixStream struct {
 	room int // see addSlow
 	// batch's scratch: the observations' d, the lane sums (see mixLanes),
 	// the counts of low components, the queue of plain groups.
-	d     [mixBatch]float64
-	hl    [4 * mixBatch]float64
-	lo    [4 * mixBatch]float64
-	zeros [4 * mixBatch]float64 // never written: the low counts of a batch with none
-	hs    [mixBatch]float64     // the history entries when the caller wants none
-	q     mixQueue
+	d  [mixBatch]float64
+	hl [4 * mixBatch]float64
+	lo [4 * mixBatch]float64
+	hs [mixBatch]float64 // the history entries when the caller wants none
+	q  mixQueue
 }
 
 func newMixStream(p Population, lams []float64) *mixStream {
@@ -457,7 +456,7 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 	}
 	rs := mixRecordState{aside: aside, L: float64(len(s.lams)), maxT: s.maxT, last: s.lastT, nan: s.nan}
 	if !s.q.loUsed {
-		lo = s.zeros[:4*n] // no component was low or could be
+		lo = nil // no component was low or could be
 	}
 	mixRecord(hl, lo, h, &rs)
 	s.maxT, s.lastT, s.nan = rs.maxT, rs.last, rs.nan

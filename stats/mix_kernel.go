@@ -130,13 +130,19 @@ type mixRecordState struct {
 	nan        bool    // some sum was NaN
 }
 
-// mixRecordGo is a batch's last pass: for each observation j, the sum
+// mixZeros are low counts of a batch in which no component was low.
+var mixZeros [4 * mixBatch]float64
+
+// mixRecordGo is a batch's last pass (lo nil: no component was low): for each observation j, the sum
 // t = L·M = mixLanes(hl[4j:]) + (mixLanes(lo[4j:]) + aside), the running maximum
 // (as mixStream.record keeps it) and the history entry min(1, L/t) (1 for
 // a NaN t) into h. mixRecordSSE is the same in amd64 assembly.
 func mixRecordGo(hl, lo, h []float64, p *mixRecordState) {
 	aside, L, maxT, t, nan := p.aside, p.L, p.maxT, p.last, p.nan
 	hl = hl[:4*len(h)]
+	if lo == nil {
+		lo = mixZeros[:4*len(h)]
+	}
 	lo = lo[:4*len(h)]
 	for j := range h {
 		t = mixLanes(hl[4*j:4*j+4:4*j+4]) + (mixLanes(lo[4*j:4*j+4:4*j+4]) + aside)

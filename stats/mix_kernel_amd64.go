@@ -48,20 +48,30 @@ func mixPrep(xs, dd []float64, p *mixPrepState) {
 func mixRecordAVX(hl, lo, h []float64, p *mixRecordState)
 
 // mixRecord is mixRecordGo, by mixRecordAVX two observations at a time
-// where there is AVX, and by mixRecordSSE for the rest.
+// where there is AVX, and by mixRecordSSE for the rest. lo nil stands for
+// low counts that are all 0.
 func mixRecord(hl, lo, h []float64, p *mixRecordState) {
 	n := len(h)
 	if n == 0 {
 		return
 	}
-	_, _ = hl[4*n-1], lo[4*n-1]
+	_ = hl[4*n-1]
+	if lo != nil {
+		_ = lo[4*n-1]
+	}
 	if useAVX && n >= 2 {
 		e := n &^ 1
 		mixRecordAVX(hl, lo, h[:e], p)
-		hl, lo, h = hl[4*e:], lo[4*e:], h[e:]
+		hl, h = hl[4*e:], h[e:]
+		if lo != nil {
+			lo = lo[4*e:]
+		}
 		if len(h) == 0 {
 			return
 		}
+	}
+	if lo == nil {
+		lo = mixZeros[:4*len(h)]
 	}
 	mixRecordSSE(hl, lo, h, p)
 }

@@ -321,7 +321,8 @@ recdone:
 
 // func mixRecordAVX(hl, lo, h []float64, p *mixRecordState)
 //
-// mixRecordSSE for two observations at a time (len(h) even). VHADDPD of
+// mixRecordSSE for two observations at a time (len(h) even), lo empty
+// meaning no low counts. VHADDPD of
 // two observations' lane sums gives h0+h1 of both and h2+h3 of both; one
 // VADDPD then makes each (h0+h1)+(h2+h3). The running maximum is kept per
 // lane (VMAXPD t, maxT: t > maxT ? t : maxT) and the two merged at the end;
@@ -339,6 +340,9 @@ TEXT ·mixRecordAVX(SB), NOSPLIT, $0-80
 	VMOVDDUP 16(AX), X10
 	VMOVDDUP one<>(SB), X11
 	VXORPD X12, X12, X12
+	MOVQ lo_len+32(FP), R8
+	TESTQ R8, R8
+	JEQ  avxrecnolo
 
 avxrecloop:
 	VMOVUPD 0(SI), Y0
@@ -364,6 +368,28 @@ avxrecloop:
 	ADDQ $16, DI
 	DECQ CX
 	JNE  avxrecloop
+	JMP  avxrecend
+
+	// No low counts (lo empty): t = H + aside, which H + ((0+0)+(0+0) + aside) is.
+avxrecnolo:
+	VMOVUPD 0(SI), Y0
+	VMOVUPD 32(SI), Y1
+	VHADDPD Y1, Y0, Y2
+	VEXTRACTF128 $1, Y2, X3
+	VADDPD X3, X2, X2
+	VADDPD X8, X2, X2
+	VMAXPD X10, X2, X10
+	VCMPPD $3, X2, X2, X6
+	VORPD X6, X12, X12
+	VDIVPD X2, X9, X7
+	VMINPD X11, X7, X7
+	VMOVUPD X7, (DI)
+	ADDQ $64, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNE  avxrecnolo
+
+avxrecend:
 
 	// maxT: the larger of the lanes' (neither is NaN); last: lane 1.
 	VPERMILPD $1, X10, X5
