@@ -20,32 +20,48 @@ import (
 // # Floating point and speed
 //
 // SHANGRLA replaces a component at or near 0 (numpy's isclose(M, 0), in
-// effect M <= 2^-51) by 1 before the mean. rlakit adds each observation's
-// components above that cut in the order of the grid, then the count of
-// those at or below it (each worth 1), and divides L by the sum for the
-// history: numpy adds all L terms in grid order and takes 1/(sum/L). The two
-// differ by a few units in the last place (at most about L·2^-53 relative;
-// 2.2e-16 on SHANGRLA's public vectors, under 1e-14 on 20,000-draw samples
-// in the tests). The components are kept as f·2^e, so that long samples
-// neither overflow nor underflow.
+// effect M <= 2^-51) by 1 before the mean. rlakit sums each observation's
+// components above that cut in four lanes, component k in lane k mod 4 in
+// grid order, adds the lanes as (l0 + l1) + (l2 + l3), then the count of
+// the components at or below the cut (each worth 1), and divides L by the
+// sum for the history; numpy adds all L terms in grid order and takes
+// 1/(sum/L). The two differ by a few units in the last place (at most
+// about L·2^-53 relative; 8.5e-16 on SHANGRLA's public vectors, under 1e-14
+// on 20,000-draw samples in the tests). The components are kept as f·2^e,
+// so that long samples neither overflow nor underflow.
+//
+// Observations are processed in batches of up to 256 (mixBatch), in three
+// passes: the null means and the d = x − m with their bounds (mixPrep);
+// the components; the sums, the running maximum and the history
+// (mixRecord). On amd64 the passes run in assembly (mix_kernel_amd64.s:
+// SSE2, and AVX where the CPU has it), four components to a 256-bit
+// register; elsewhere the same operations run in Go (mix_kernel.go), and
+// tests compare the two bit for bit. No multiply-add is fused, in either.
+//
+// A component whose batch is plain (its fraction provably stays in range
+// and its value above the cut) or maybe low (in range, and below +Inf) goes
+// through the vector kernel, with a lane mask for the cut in the second
+// case; any other is computed one draw at a time with every test.
 //
 // With a true mean near the null, most components of a long sample sink far
 // below the cut (their bets are too large for the data) and stay there. A
 // component is set aside while an upper bound proves it stays below the
-// cut: since ln(1 + y) <= y − y²/(2(1 + y⁺)) for y > −1, ln M_j(λ) after a
-// stretch of draws is at most its value before plus λ·Σd − cλ²·Σd² over the
-// stretch (d = x − m, c = 1/(2(1 + λu))), and within a batch of draws at
-// most its value plus λ times the largest partial sum of d, with margins
-// for rounding. A set-aside component counts 1 at each draw, as its exact
-// value would, and the draws' d are kept (8 bytes a draw while any
-// component needs them); when the bound no longer proves it, the component
-// is brought up to date by the very multiplications it skipped, in order, so
-// every value is the one computed draw by draw (a test compares the two bit
-// for bit). The work per draw is thus a product and a term for each
-// component above the cut, plus a little per batch for the others: on the
-// benchmark's million polling draws 94 of the default 100 components are
-// set aside; where every component grows (a large true margin), every one
-// is computed at every draw.
+// cut: since ln(1 + y) <= y − y²/(2(1 + y⁺)) and ln(1 + y) <= y − y²/2 +
+// y³/3 for y > −1, ln M_j(λ) after a stretch of draws is at most its value
+// before plus the smaller of λ·Σd − cλ²·Σd² (c = 1/(2(1 + λu))) and
+// λ·Σd − λ²/2·Σd² + λ³/3·Σd³ over the stretch (d = x − m), and within a
+// batch at most its value plus λ times the largest partial sum of d, with
+// margins for rounding. Far below the cut, a set-aside component sleeps:
+// it is tested against running sums of the batches' statistics, and whole
+// groups of sleepers at once (mix_sleep.go). A set-aside component counts
+// 1 at each draw, as its exact value would, and the draws' d are kept
+// (8 bytes a draw while any component needs them); when the bound no longer
+// proves it, the component is brought up to date by the very
+// multiplications it skipped, in order, so every value is the one computed
+// draw by draw (tests compare the two bit for bit, with every component
+// computed at every draw). On the benchmark's million polling draws, 94 of
+// the default 100 components are set aside; where every component grows
+// (a large true margin), every one is computed at every draw.
 //
 // Its Stream checks each observation at once but computes in batches of up
 // to 256 (P and Last compute what is pending first), with the same values as

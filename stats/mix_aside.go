@@ -40,10 +40,16 @@ func (b *batchBound) finish() {
 // So ln of the component after j more draws is at most
 // lnb + λ(d_1 + ... + d_j), which the batch's largest partial sum bounds,
 // and after the whole batch at most lnb + λ·Σd − cλ²·Σd², with
-// c = 1/(2(1 + λu)) (as d <= u − m <= u; quad holds cλ², rounded down): the
-// bound falls as the component does when the bet is too large for the data. The margin covers the rounding of each term
-// and product (relative 2^-53 each, the term's magnified by λ|d|/(1+λd)),
-// of the sums and of the bound itself.
+// c = 1/(2(1 + λu)) (as d <= u − m <= u; quad holds cλ², rounded down).
+// Also ln(1 + y) <= y − y²/2 + y³/3 for y > −1 (the difference has
+// derivative y³/(1 + y), of the sign of y, and is 0 at 0), which gives
+// lnb + λ·Σd − λ²/2·Σd² + λ³/3·Σd³ (q2 and q3 hold λ²/2 rounded down and
+// λ³/3; the cubic term is rounded away from the bound's side, and cerr
+// covers Σd³'s rounding); the bound takes the smaller. Either falls as the
+// component does when the bet is too large for the data; the cubic one
+// tracks the logarithm closely for negative y. The margin covers the
+// rounding of each term and product (relative 2^-53 each, the term's
+// magnified by λ|d|/(1+λd)), of the sums and of the bound itself.
 func (s *mixStream) staysLow(k int, lam float64, b *batchBound) bool {
 	lnb := s.lnb[k] // at most mixCut < 0; -1e300 for a component exactly 0
 	// The rounding of a term relative to it is at most 2^-53(λ|d|/tmin + 1),
