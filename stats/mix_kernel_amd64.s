@@ -31,6 +31,22 @@ no:
 	MOVB $0, ret+0(FP)
 	RET
 
+// TERM carries one group through d_j (broadcast in Y7): v = v·(1 + λ·d_j),
+// w = (v·a)·b, with Y8 as scratch.
+#define TERM(lam, v, a, b, w) \
+	VMULPD Y7, lam, Y8; \
+	VADDPD Y6, Y8, Y8;  \
+	VMULPD Y8, v, v;    \
+	VMULPD a, v, w;     \
+	VMULPD b, w, w
+
+// NEXT moves to the next observation and loops.
+#define NEXT(label) \
+	ADDQ $8, SI;  \
+	ADDQ $32, DI; \
+	DECQ CX;      \
+	JNE  label
+
 // func mixPlain1AVX(d []float64, lam, v, a, b *[4]float64, h []float64, init bool)
 TEXT ·mixPlain1AVX(SB), NOSPLIT, $0-81
 	MOVQ d_base+0(FP), SI
@@ -53,31 +69,17 @@ TEXT ·mixPlain1AVX(SB), NOSPLIT, $0-81
 
 loop1:
 	VBROADCASTSD (SI), Y7
-	VMULPD  Y7, Y0, Y8
-	VADDPD  Y6, Y8, Y8
-	VMULPD  Y8, Y2, Y2
-	VMULPD  Y4, Y2, Y10
-	VMULPD  Y5, Y10, Y10
+	TERM(Y0, Y2, Y4, Y5, Y10)
 	VADDPD  (DI), Y10, Y10
 	VMOVUPD Y10, (DI)
-	ADDQ $8, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNE  loop1
+	NEXT(loop1)
 	JMP  done1
 
 init1:
 	VBROADCASTSD (SI), Y7
-	VMULPD  Y7, Y0, Y8
-	VADDPD  Y6, Y8, Y8
-	VMULPD  Y8, Y2, Y2
-	VMULPD  Y4, Y2, Y10
-	VMULPD  Y5, Y10, Y10
+	TERM(Y0, Y2, Y4, Y5, Y10)
 	VMOVUPD Y10, (DI)
-	ADDQ $8, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNE  init1
+	NEXT(init1)
 
 done1:
 	VMOVUPD Y2, (BX)
@@ -110,43 +112,21 @@ TEXT ·mixPlain2AVX(SB), NOSPLIT, $0-81
 
 loop2:
 	VBROADCASTSD (SI), Y7
-	VMULPD  Y7, Y0, Y8
-	VMULPD  Y7, Y1, Y9
-	VADDPD  Y6, Y8, Y8
-	VADDPD  Y6, Y9, Y9
-	VMULPD  Y8, Y2, Y2
-	VMULPD  Y9, Y3, Y3
-	VMULPD  Y4, Y2, Y10
-	VMULPD  Y5, Y3, Y11
-	VMULPD  Y12, Y10, Y10
-	VMULPD  Y13, Y11, Y11
+	TERM(Y0, Y2, Y4, Y12, Y10)
+	TERM(Y1, Y3, Y5, Y13, Y11)
 	VADDPD  (DI), Y10, Y10
 	VADDPD  Y11, Y10, Y10
 	VMOVUPD Y10, (DI)
-	ADDQ $8, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNE  loop2
+	NEXT(loop2)
 	JMP  done2
 
 init2:
 	VBROADCASTSD (SI), Y7
-	VMULPD  Y7, Y0, Y8
-	VMULPD  Y7, Y1, Y9
-	VADDPD  Y6, Y8, Y8
-	VADDPD  Y6, Y9, Y9
-	VMULPD  Y8, Y2, Y2
-	VMULPD  Y9, Y3, Y3
-	VMULPD  Y4, Y2, Y10
-	VMULPD  Y5, Y3, Y11
-	VMULPD  Y12, Y10, Y10
-	VMULPD  Y13, Y11, Y11
+	TERM(Y0, Y2, Y4, Y12, Y10)
+	TERM(Y1, Y3, Y5, Y13, Y11)
 	VADDPD  Y11, Y10, Y10
 	VMOVUPD Y10, (DI)
-	ADDQ $8, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNE  init2
+	NEXT(init2)
 
 done2:
 	VMOVUPD Y2, (BX)
@@ -425,7 +405,17 @@ GLOBL atol4<>(SB), RODATA|NOPTR, $32
 // threshold atol + 1e-5·W (VMULPD, VADDPD), the mask W > threshold
 // (VCMPPD, predicate GT_OQ), W masked into h and live masked by the
 // complement into lo. A masked-out lane adds +0.
-// Registers as in mixPlain, with Y14/Y15 live and R10 the lo pointer.
+// Registers as in mixPlain, with Y14/Y15 live, R10 the lo pointer, Y9 (and
+// Y7, once d_j is used) the low counts.
+
+// MASK keeps in w the lanes above the cut (w > atol + 1e-5·w) and leaves
+// in t the complement masked onto live, the lanes' low counts.
+#define MASK(w, t, live) \
+	VMULPD  rtol4<>(SB), w, t; \
+	VADDPD  atol4<>(SB), t, t; \
+	VCMPPD  $0x1e, t, w, t;    \
+	VANDPD  t, w, w;           \
+	VANDNPD live, t, t
 
 // func mixMasked1AVX(d []float64, lam, v, a, b, live *[4]float64, h, lo []float64, init bool)
 TEXT ·mixMasked1AVX(SB), NOSPLIT, $0-113
@@ -450,29 +440,18 @@ TEXT ·mixMasked1AVX(SB), NOSPLIT, $0-113
 
 mloop1:
 	VBROADCASTSD (SI), Y7
-	VMULPD  Y7, Y0, Y8
-	VADDPD  Y6, Y8, Y8
-	VMULPD  Y8, Y2, Y2
-	VMULPD  Y4, Y2, Y10
-	VMULPD  Y5, Y10, Y10
-	VMULPD  rtol4<>(SB), Y10, Y8
-	VADDPD  atol4<>(SB), Y8, Y8
-	VCMPPD  $0x1e, Y8, Y10, Y8
-	VANDPD  Y8, Y10, Y10
-	VANDNPD Y14, Y8, Y8
+	TERM(Y0, Y2, Y4, Y5, Y10)
+	MASK(Y10, Y9, Y14)
 	TESTQ R8, R8
 	JNE  minit1
 	VADDPD  (DI), Y10, Y10
 
 minit1:
 	VMOVUPD Y10, (DI)
-	VADDPD  (R10), Y8, Y8
-	VMOVUPD Y8, (R10)
-	ADDQ $8, SI
-	ADDQ $32, DI
+	VADDPD  (R10), Y9, Y9
+	VMOVUPD Y9, (R10)
 	ADDQ $32, R10
-	DECQ CX
-	JNE  mloop1
+	NEXT(mloop1)
 
 mdone1:
 	VMOVUPD Y2, (BX)
@@ -507,26 +486,11 @@ TEXT ·mixMasked2AVX(SB), NOSPLIT, $0-113
 
 mloop2:
 	VBROADCASTSD (SI), Y7
-	VMULPD  Y7, Y0, Y8
-	VMULPD  Y7, Y1, Y9
-	VADDPD  Y6, Y8, Y8
-	VADDPD  Y6, Y9, Y9
-	VMULPD  Y8, Y2, Y2
-	VMULPD  Y9, Y3, Y3
-	VMULPD  Y4, Y2, Y10
-	VMULPD  Y5, Y3, Y11
-	VMULPD  Y12, Y10, Y10
-	VMULPD  Y13, Y11, Y11
-	VMULPD  rtol4<>(SB), Y10, Y8
-	VMULPD  rtol4<>(SB), Y11, Y9
-	VADDPD  atol4<>(SB), Y8, Y8
-	VADDPD  atol4<>(SB), Y9, Y9
-	VCMPPD  $0x1e, Y8, Y10, Y8
-	VCMPPD  $0x1e, Y9, Y11, Y9
-	VANDPD  Y8, Y10, Y10
-	VANDPD  Y9, Y11, Y11
-	VANDNPD Y14, Y8, Y8
-	VANDNPD Y15, Y9, Y9
+	TERM(Y0, Y2, Y4, Y12, Y10)
+	TERM(Y1, Y3, Y5, Y13, Y11)
+	MASK(Y10, Y9, Y14)
+	VMOVAPD Y9, Y7
+	MASK(Y11, Y9, Y15)
 	TESTQ R8, R8
 	JNE  minit2
 	VADDPD  (DI), Y10, Y10
@@ -534,14 +498,11 @@ mloop2:
 minit2:
 	VADDPD  Y11, Y10, Y10
 	VMOVUPD Y10, (DI)
-	VADDPD  (R10), Y8, Y8
-	VADDPD  Y9, Y8, Y8
-	VMOVUPD Y8, (R10)
-	ADDQ $8, SI
-	ADDQ $32, DI
+	VADDPD  (R10), Y7, Y7
+	VADDPD  Y9, Y7, Y7
+	VMOVUPD Y7, (R10)
 	ADDQ $32, R10
-	DECQ CX
-	JNE  mloop2
+	NEXT(mloop2)
 
 mdone2:
 	VMOVUPD Y2, (BX)
