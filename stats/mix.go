@@ -196,6 +196,7 @@ func newMixStream(p Population, lams []float64) *mixStream {
 	s.q.b = [8]float64{1, 1, 1, 1, 1, 1, 1, 1}
 	s.isDeep = make([]bool, len(lams))
 	s.dissolveDeep()
+	s.dh.reset(0)
 	for k, lam := range lams {
 		s.f[k], s.at[k] = 1, -1
 		if q := lam * lam / (2 * (1 + lam*p.U)) * (1 - 0x1p-40); q < 0x1p500 {
@@ -465,7 +466,7 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 			}
 		}
 	}
-	s.keepHistory(dd, first, n1)
+	s.keepHistory(dd, b.dmin, first, n1)
 	// record, for each observation, and the history entries.
 	if h == nil {
 		h = s.hs[:n]

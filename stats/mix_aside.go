@@ -114,16 +114,16 @@ func (s *mixStream) setAside(k, n int) bool {
 // observations) by the multiplications it skipped, in order. A component
 // that is exactly 0 stays 0 and needs none.
 //
-// Where every term 1 + λd is in [2^-30, 2) (λ·u < 1 − 2^-30: the logged d
-// lie in (−u, u(1+1e-9)), and a positive fraction in its range
-// [2^-300, 2^301) stays normal over 8 multiplications, in [2^-540, 2^309)),
-// the fraction is tested for its range after every 8 terms instead of
-// every one. Renormalising later scales the products by a power of 2
-// exactly, so the component's values are the same (see plain).
+// Where every term 1 + λd is in [2^-30, 2^30] (the logged d are at least
+// the log's dmin and at most u(1+1e-9)), a positive fraction in its range
+// [2^-300, 2^301) stays normal over 8 multiplications, in [2^-540, 2^541],
+// so it is tested for its range after every 8 terms instead of every one.
+// Renormalising later scales the products by a power of 2 exactly, so the
+// component's values are the same (see plain).
 func (s *mixStream) catchUp(k, n int) {
 	lam := s.lams[k]
 	v := s.f[k]
-	blocks := lam*s.pop.U*(1+1e-9) < 1-0x1p-30
+	blocks := 1+lam*s.dh.dmin >= 0x1p-30 && lam*s.pop.U*(1+1e-9) <= 0x1p29
 	for i := s.at[k]; i < n && v != 0; {
 		seg := s.dh.segment(i, n)
 		i += len(seg)
@@ -173,22 +173,25 @@ func (s *mixStream) catchUpAll() {
 	s.dh.reset(s.n)
 }
 
-// keepHistory keeps the batch's d (observations n1−len(dd) to n1−1) if a
+// keepHistory keeps the batch's d (observations n1−len(dd) to n1−1, the
+// least of them dmin) if a
 // component set aside needs them, first being the first observation any
 // needs (n1 if none: a component that is exactly 0 needs none), and drops
 // those no component needs.
-func (s *mixStream) keepHistory(dd []float64, first, n1 int) {
+func (s *mixStream) keepHistory(dd []float64, dmin float64, first, n1 int) {
 	if first == n1 {
 		s.dh.reset(n1)
 		return
 	}
 	s.dh.append(dd)
+	s.dh.dmin = min(s.dh.dmin, dmin)
 	s.dh.dropBefore(first)
 }
 
 // dlog holds the d of consecutive observations in chunks, so that growing
 // it copies nothing and its oldest chunks can be dropped and reused.
 type dlog struct {
+	dmin   float64     // at most every d held (the least appended since reset)
 	base   int         // the observation whose d is chunks[0][0]
 	chunks [][]float64 // each dlogChunk long but the last, which is not empty
 	free   [][]float64
@@ -201,7 +204,7 @@ func (l *dlog) reset(n int) {
 	for _, c := range l.chunks {
 		l.free = append(l.free, c[:0])
 	}
-	l.chunks, l.base = l.chunks[:0], n
+	l.chunks, l.base, l.dmin = l.chunks[:0], n, math.Inf(1)
 }
 
 func (l *dlog) append(dd []float64) {
