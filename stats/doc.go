@@ -33,11 +33,17 @@
 // # Numerics
 //
 // Running products are kept as a float64 fraction times a power of two
-// (renormalised only when the fraction leaves [2^-300, 2^300]), so a product
-// never underflows or overflows, and, while SHANGRLA's plain product stays in
-// the normal floating-point range, it is equal to it bit for bit. Sums are
-// sequential, as numpy's cumsum is. A NaN or infinite observation, or one
-// outside [0, U], is an error, never a silent NaN.
+// (renormalised when the fraction leaves [2^-300, 2^300], or, in
+// [MixBetting], ahead of a batch it might leave that range in), so a
+// product never underflows or overflows, and, while SHANGRLA's plain
+// product stays in the normal floating-point range, it is equal to it bit
+// for bit. Sums are sequential, as numpy's cumsum is, except where a
+// type's doc says otherwise. A NaN or infinite observation, or one outside
+// [0, U], is an error, never a silent NaN.
+//
+// [MixBetting]'s inner loops are in amd64 assembly (SSE2, and AVX where the
+// CPU has it); other CPUs and architectures run the same operations in Go,
+// with the same results to the bit. Everything else is Go.
 //
 // # Differences from SHANGRLA
 //
