@@ -13,41 +13,43 @@ import "math"
 // values are the same bits.
 const agrapaBlock = 256
 
-// agrapaRun is the state of the first pass: the draws' running statistics
-// (see betState.update and bettingStream.frame) after the draws taken so
-// far, and the null mean m and bet lam of the next draw.
+// agrapaRun is the state of the first passes: the draws' running
+// statistics (see betState.update and bettingStream.frame) after the n
+// draws taken so far, and the null mean m and bet lam of the next draw.
 type agrapaRun struct {
-	n                     int
-	sum, fn               float64 // S_n and n+1
-	mean, m2, rk, q, raw  float64 // betState's mean, m2, rk, q, prevRaw
-	m, lam                float64 // the next draw's m_{n+1} and λ_{n+1}
-	nt, nf, xmax, mhi, c0 float64 // N·T, N, the guard's bounds, C0
-	c0lo                  float64 // C0·(1 − 10^-6), as clipBet computes it
+	n                         int
+	q                         float64 // betState.q (see recip)
+	sum, mean, m2, rk, raw    float64 // S_n and betState's mean, m2, rk, prevRaw
+	m, lam                    float64 // the next draw's m_{n+1} and λ_{n+1}
+	nt, nf, xmax, mhi, c0, lo float64 // N·T, N, the guard's bounds, C0, C0·(1 − 10^-6)
 }
 
-// bets is the first pass over the draws xs, which follow the n taken: for
-// each draw it computes what bettingStream.Add computes but the product
-// (the same operations), and sets t[j] to the draw's term 1 + λ(x − m). It
-// stops before a draw that is not in [0, u(1+1e-9)], and after a draw
-// whose successor's null mean m is not clear of 0 and u (setNext's test),
-// and returns the number of draws taken; xs must not take the count past
-// N (the guard's nmax).
-func (a *agrapaRun) bets(xs []float64, t *[agrapaBlock]float64) int {
-	n, sum, fn := a.n, a.sum, a.fn
-	mean, m2, rk, q, raw := a.mean, a.m2, a.rk, a.q, a.raw
-	m, lam := a.m, a.lam
-	xs = xs[:min(len(xs), len(t))]
-	tt := t[:len(xs)]
-	j := 0
-	for ; j < len(xs); j++ {
-		xi := xs[j]
-		if !(xi >= 0 && xi <= a.xmax) {
-			break
-		}
-		sum1 := sum + xi
-		// recip(n+1) (the same operations), with fn = n+1 and D = N − n − 1
-		// counted exactly.
+// frames computes, for the len(w) draws after the n taken, what depends on
+// the count alone: with r = recip(k) for the draw's count k (the same
+// operations, with k+1 and N − k − 1 counted exactly), w[j] = r·(k+1) and
+// rk[j] = r·(N−k−1), the factors of the next null mean and Welford's next
+// 1/k (see agrapaFrame). It leaves a.q as recip leaves it; a.n is
+// unchanged.
+func (a *agrapaRun) frames(w, rk []float64) {
+	n, q := a.n, a.q
+	fn := float64(n + 1)
+	rk = rk[:len(w)]
+	for j := 0; j < len(w); {
+		// recip(n+1), with fn = n+1 and D = N − n − 1.
 		D := a.nf - fn
+		if n&1 != 0 && j+1 < len(w) {
+			// recip(n+1) and recip(n+2), its odd successor, whose (D' + 1)·fn'
+			// is D·(fn+1), a0 (each term exact).
+			fn1, D1 := fn+1, D-1
+			if a0, a1 := D*fn1, D1*(fn+2); a1 > 0 {
+				q = 1 / (a0 * a1)
+				r0, r1 := a1*q, a0*q
+				w[j], rk[j] = r0*fn1, r0*D
+				w[j+1], rk[j+1] = r1*(fn1+1), r1*D1
+				n, fn, j = n+2, fn+2, j+2
+				continue
+			}
+		}
 		var r float64
 		if n&1 == 0 {
 			r = (D + 1) * fn * q
@@ -57,15 +59,38 @@ func (a *agrapaRun) bets(xs []float64, t *[agrapaBlock]float64) int {
 			q = 1 / (a0 * a1)
 			r = a1 * q
 		}
-		// agrapaFrame(sum1, n+1) and betState.update, inlined.
-		m1, rk1 := (a.nt-sum1)*(r*(fn+1)), r*D
+		w[j], rk[j] = r*(fn+1), r*D
+		n, fn, j = n+1, fn+1, j+1
+	}
+	a.q = q
+}
+
+// bets takes the draws xs after the n taken, given frames' w and rk for
+// them: for each draw it computes what bettingStream.Add computes but the
+// product (the same operations), and sets t[j] to the draw's term 1 + λ(x
+// − m). It stops before a draw that is not in [0, u(1+1e-9)], and after a
+// draw whose successor's null mean m is not clear of 0 and u (setNext's
+// test), and returns the number of draws taken; it does not change a.n and
+// a.q. xs must not take the count past N (the guard's nmax).
+func (a *agrapaRun) bets(xs, w, rkn, t []float64) int {
+	sum, mean, m2, rk := a.sum, a.mean, a.m2, a.rk
+	m, lam := a.m, a.lam
+	w, rkn, t = w[:len(xs)], rkn[:len(xs)], t[:len(xs)]
+	j := 0
+	for ; j < len(xs); j++ {
+		xi := xs[j]
+		if !(xi >= 0 && xi <= a.xmax) {
+			break
+		}
+		// agrapaFrame(sum + xi, n+1) and betState.update, inlined.
+		sum += xi
+		m1 := (a.nt - sum) * w[j]
 		mu := mean + (xi-mean)*rk
-		m21 := m2 + (xi-mean)*(xi-mu)
-		raw = (mu - m) / (m21*rk + (m-mu)*(m-mu))
-		tt[j] = 1 + lam*(xi-m)
-		n, sum, fn = n+1, sum1, fn+1
-		mean, m2, rk = mu, m21, rk1
-		m = m1
+		m2 += (xi - mean) * (xi - mu)
+		raw := (mu - m) / (m2*rk + (m-mu)*(m-mu))
+		a.raw = raw
+		t[j] = 1 + lam*(xi-m)
+		mean, rk, m = mu, rkn[j], m1
 		if !(m1 > 1e-14 && m1 < a.mhi) {
 			// setNext's test: the next draw takes the general path.
 			lam = clipBet(a.c0, m1, raw)
@@ -73,14 +98,13 @@ func (a *agrapaRun) bets(xs []float64, t *[agrapaBlock]float64) int {
 			break
 		}
 		// clipBet(c0, m1, raw), whose first test m1 > 0 holds.
-		if raw*m1 <= a.c0lo && raw > 0 {
+		if raw*m1 <= a.lo && raw > 0 {
 			lam = raw
 		} else {
 			lam = clipBet(a.c0, m1, raw)
 		}
 	}
-	a.n, a.sum, a.fn = n, sum, fn
-	a.mean, a.m2, a.rk, a.q, a.raw = mean, m2, rk, q, raw
+	a.sum, a.mean, a.m2, a.rk = sum, mean, m2, rk
 	a.m, a.lam = m, lam
 	return j
 }
@@ -140,31 +164,38 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 		return i // Add, one draw at a time
 	}
 	b := &s.bet
-	a := agrapaRun{n: s.tail.n, sum: s.sum, fn: float64(s.tail.n + 1),
-		mean: b.mean, m2: b.m2, rk: b.rk, q: b.q, raw: b.prevRaw, m: s.m, lam: s.lam,
-		nt: s.nt, nf: float64(N), xmax: s.g.xmax, mhi: s.g.mhi, c0: b.c0, c0lo: b.c0 * (1 - 1e-6)}
+	a := agrapaRun{n: s.tail.n, q: b.q, sum: s.sum, mean: b.mean, m2: b.m2, rk: b.rk, raw: b.prevRaw,
+		m: s.m, lam: s.lam, nt: s.nt, nf: float64(N), xmax: s.g.xmax, mhi: s.g.mhi, c0: b.c0, lo: b.c0 * (1 - 1e-6)}
 	f, scale, mx := s.prod.f, s.prod.scale, s.tail.max
-	var t [agrapaBlock]float64
+	var w, rk, t [agrapaBlock]float64
 	for i < len(x) && a.n < s.g.nmax {
-		xs := x[i:min(len(x), i+(s.g.nmax-a.n))]
+		xs := x[i:min(len(x), i+(s.g.nmax-a.n), i+agrapaBlock)]
 		start := a
-		k := a.bets(xs, &t)
+		a.frames(w[:len(xs)], rk[:])
+		k := a.bets(xs, w[:], rk[:], t[:])
 		var k2 int
 		if h != nil {
 			k2, f, mx = agrapaProducts(t[:k], h[i:], f, scale, mx)
 		} else {
 			k2, f, mx = agrapaProductsMax(t[:k], f, scale, mx)
 		}
-		if k2 < k {
-			// The product leaves its range at draw i+k2, which the general
-			// path takes: the state after the draws before it.
-			a = start
-			a.bets(xs[:k2], &t)
+		if k2 < len(xs) {
+			// The block stops at draw i+k2, which the general path takes
+			// (the product leaves its range, x is invalid) or which follows
+			// a null mean out of range: the state after the draws before it
+			// (the same operations again).
+			if k2 < k || k < len(xs) {
+				a = start
+				a.frames(w[:k2], rk[:])
+				a.bets(xs[:k2], w[:], rk[:], t[:])
+			}
+			a.n += k2
 			i += k2
 			break
 		}
+		a.n += k
 		i += k
-		if k < len(xs) && k < agrapaBlock || !(a.m > 1e-14 && a.m < a.mhi) {
+		if !(a.m > 1e-14 && a.m < a.mhi) {
 			break
 		}
 	}
