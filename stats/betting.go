@@ -457,6 +457,8 @@ type bettingStream struct {
 	m, lam float64
 	// fast: the next draw may take Add's fast path (see Add).
 	fast bool
+	// bufs is runAGRAPA's scratch space, allocated at its first call.
+	bufs *agrapaBufs
 }
 
 // prepare computes m, lam and fast for the next draw from the draws taken

@@ -22,6 +22,7 @@ type agrapaRun struct {
 	sum, mean, m2, rk, raw    float64 // S_n and betState's mean, m2, rk, prevRaw
 	m, lam                    float64 // the next draw's m_{n+1} and λ_{n+1}
 	nt, nf, xmax, mhi, c0, lo float64 // N·T, N, the guard's bounds, C0, C0·(1 − 10^-6)
+	xbits, mlo, mspan         uint64  // the guard's tests as integer comparisons (see newAGRAPARun)
 }
 
 // frames computes, for the len(w) draws after the n taken, what depends on
@@ -79,8 +80,8 @@ func (a *agrapaRun) bets(xs, w, rkn, t []float64) int {
 	j := 0
 	for ; j < len(xs); j++ {
 		xi := xs[j]
-		if !(xi >= 0 && xi <= a.xmax) {
-			break
+		if math.Float64bits(xi) > a.xbits && xi != 0 {
+			break // !(xi >= 0 && xi <= a.xmax)
 		}
 		// agrapaFrame(sum + xi, n+1) and betState.update, inlined.
 		sum += xi
@@ -91,8 +92,9 @@ func (a *agrapaRun) bets(xs, w, rkn, t []float64) int {
 		a.raw = raw
 		t[j] = 1 + lam*(xi-m)
 		mean, rk, m = mu, rkn[j], m1
-		if !(m1 > 1e-14 && m1 < a.mhi) {
-			// setNext's test: the next draw takes the general path.
+		if math.Float64bits(m1)-a.mlo >= a.mspan {
+			// !(m1 > 1e-14 && m1 < a.mhi), setNext's test: the next draw
+			// takes the general path.
 			lam = clipBet(a.c0, m1, raw)
 			j++
 			break
@@ -154,6 +156,30 @@ func fracOK(f1 float64) bool {
 	return (math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600
 }
 
+// agrapaBufs is runAGRAPA's scratch space: frames' w and rk, bets' terms.
+type agrapaBufs struct{ w, rk, t [agrapaBlock]float64 }
+
+// newAGRAPARun is the first passes' state for the stream's next draw.
+//
+// The guard's tests are integer comparisons of the bits: with xmax
+// positive, x >= 0 && x <= xmax is bits(x) <= bits(xmax) (non-negative
+// floats, +Inf and xmax = +Inf included, order as their bits; negative
+// numbers and NaN have larger bits) or x == 0 (−0); and m > 1e-14 && m <
+// mhi is bits(m) − bits(1e-14) − 1 < bits(mhi) − bits(1e-14) − 1, unsigned
+// (a smaller m, −0 included, wraps around; a negative m or NaN has bits
+// above bits(mhi)), or never if mhi <= 1e-14.
+func (s *bettingStream) newAGRAPARun() agrapaRun {
+	b := &s.bet
+	a := agrapaRun{n: s.tail.n, q: b.q, sum: s.sum, mean: b.mean, m2: b.m2, rk: b.rk, raw: b.prevRaw,
+		m: s.m, lam: s.lam, nt: s.nt, nf: float64(s.pop.N), xmax: s.g.xmax, mhi: s.g.mhi, c0: b.c0, lo: b.c0 * (1 - 1e-6)}
+	a.xbits = math.Float64bits(a.xmax)
+	a.mlo = math.Float64bits(1e-14) + 1
+	if a.mhi > 1e-14 {
+		a.mspan = math.Float64bits(a.mhi) - a.mlo
+	}
+	return a
+}
+
 // runAGRAPA is run for aGRAPA with a constant c (see run): from x[i] on,
 // while each draw would take Add's fast path, it takes the draw with the
 // same operations and, if h is not nil, sets h to its history entry. It
@@ -164,15 +190,17 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 		return i // Add, one draw at a time
 	}
 	b := &s.bet
-	a := agrapaRun{n: s.tail.n, q: b.q, sum: s.sum, mean: b.mean, m2: b.m2, rk: b.rk, raw: b.prevRaw,
-		m: s.m, lam: s.lam, nt: s.nt, nf: float64(N), xmax: s.g.xmax, mhi: s.g.mhi, c0: b.c0, lo: b.c0 * (1 - 1e-6)}
+	a := s.newAGRAPARun()
 	f, scale, mx := s.prod.f, s.prod.scale, s.tail.max
-	var w, rk, t [agrapaBlock]float64
+	if s.bufs == nil {
+		s.bufs = new(agrapaBufs)
+	}
+	w, rk, t := s.bufs.w[:], s.bufs.rk[:], s.bufs.t[:]
 	for i < len(x) && a.n < s.g.nmax {
 		xs := x[i:min(len(x), i+(s.g.nmax-a.n), i+agrapaBlock)]
 		start := a
-		a.frames(w[:len(xs)], rk[:])
-		k := a.bets(xs, w[:], rk[:], t[:])
+		a.frames(w[:len(xs)], rk)
+		k := a.bets(xs, w, rk, t)
 		var k2 int
 		if h != nil {
 			k2, f, mx = agrapaProducts(t[:k], h[i:], f, scale, mx)
@@ -186,8 +214,8 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 			// (the same operations again).
 			if k2 < k || k < len(xs) {
 				a = start
-				a.frames(w[:k2], rk[:])
-				a.bets(xs[:k2], w[:], rk[:], t[:])
+				a.frames(w[:k2], rk)
+				a.bets(xs[:k2], w, rk, t)
 			}
 			a.n += k2
 			i += k2
