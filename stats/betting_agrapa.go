@@ -111,41 +111,57 @@ func (a *agrapaRun) bets(xs, w, rkn, t []float64) int {
 	return j
 }
 
-// agrapaProducts is the second pass: from the product f, for each term t[j]
-// while the product stays in range (stepOK), it takes f·t[j], records its
-// value v = postClear(f·scale) in the maximum mx and sets h[j] = hist(v).
-// It returns the number of terms taken and the new f and mx.
-func agrapaProducts(t, h []float64, f, scale, mx float64) (int, float64, float64) {
+// agrapaProduct is the second pass's state: the product's fraction f and
+// its scale (see scaled), and the largest value mx.
+type agrapaProduct struct{ f, scale, mx float64 }
+
+// products is the second pass: for each term t[j] while the product stays
+// in range (stepOK), it takes f·t[j], records its value v = postClear(f·
+// scale) in mx and sets h[j] = hist(v). It returns the number of terms
+// taken.
+func (p *agrapaProduct) products(t, h []float64) int {
+	f, mx := p.f, p.mx
 	h = h[:len(t)]
-	for j, tj := range t {
-		f1 := f * tj
+	j := 0
+	for ; j < len(t); j++ {
+		f1 := f * t[j]
 		if !fracOK(f1) {
-			return j, f, mx
+			break
 		}
-		v := postClear(f1 * scale) // scaled.value, with slow false; guard.post, m being clear of 0 and u
 		f = f1
+		v := f1 * p.scale // scaled.value, with slow false
+		if !(v > 1e-14) {
+			v = postClear(v) // guard.post, m being clear of 0 and u
+		}
 		if v > mx {
 			mx = v
 		}
 		h[j] = hist(v)
 	}
-	return len(t), f, mx
+	p.f, p.mx = f, mx
+	return j
 }
 
-// agrapaProductsMax is agrapaProducts without the history (the stream's).
-func agrapaProductsMax(t []float64, f, scale, mx float64) (int, float64, float64) {
-	for j, tj := range t {
-		f1 := f * tj
+// productsMax is products without the history (the stream's).
+func (p *agrapaProduct) productsMax(t []float64) int {
+	f, mx := p.f, p.mx
+	j := 0
+	for ; j < len(t); j++ {
+		f1 := f * t[j]
 		if !fracOK(f1) {
-			return j, f, mx
+			break
 		}
-		v := postClear(f1 * scale)
 		f = f1
+		v := f1 * p.scale
+		if !(v > 1e-14) {
+			v = postClear(v)
+		}
 		if v > mx {
 			mx = v
 		}
 	}
-	return len(t), f, mx
+	p.f, p.mx = f, mx
+	return j
 }
 
 // fracOK is stepOK(f1, f1·scale) on the fast path: the product's fraction
@@ -191,7 +207,7 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 	}
 	b := &s.bet
 	a := s.newAGRAPARun()
-	f, scale, mx := s.prod.f, s.prod.scale, s.tail.max
+	p := agrapaProduct{f: s.prod.f, scale: s.prod.scale, mx: s.tail.max}
 	if s.bufs == nil {
 		s.bufs = new(agrapaBufs)
 	}
@@ -203,9 +219,9 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 		k := a.bets(xs, w, rk, t)
 		var k2 int
 		if h != nil {
-			k2, f, mx = agrapaProducts(t[:k], h[i:], f, scale, mx)
+			k2 = p.products(t[:k], h[i:])
 		} else {
-			k2, f, mx = agrapaProductsMax(t[:k], f, scale, mx)
+			k2 = p.productsMax(t[:k])
 		}
 		if k2 < len(xs) {
 			// The block stops at draw i+k2, which the general path takes
@@ -227,8 +243,9 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 			break
 		}
 	}
+	f, mx := p.f, p.mx
 	if a.n != s.tail.n {
-		s.tail.lastM = postClear(f * scale) // the last draw's v
+		s.tail.lastM = postClear(f * p.scale) // the last draw's v
 		b.prevRaw = a.raw
 	}
 	s.prod.f, s.tail.n, s.sum, s.tail.max = f, a.n, a.sum, mx
