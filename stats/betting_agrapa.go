@@ -25,90 +25,145 @@ type agrapaRun struct {
 	xbits, mlo, mspan         uint64  // the guard's tests as integer comparisons (see newAGRAPARun)
 }
 
-// frames computes, for the len(w) draws after the n taken, what depends on
-// the count alone: with r = recip(k) for the draw's count k (the same
-// operations, with k+1 and N − k − 1 counted exactly), w[j] = r·(k+1) and
-// rk[j] = r·(N−k−1), the factors of the next null mean and Welford's next
-// 1/k (see agrapaFrame). It leaves a.q as recip leaves it; a.n is
-// unchanged.
-func (a *agrapaRun) frames(w, rk []float64) {
-	n, q := a.n, a.q
-	fn := float64(n + 1)
-	rk = rk[:len(w)]
-	for j := 0; j < len(w); {
-		// recip(n+1), with fn = n+1 and D = N − n − 1.
-		D := a.nf - fn
-		if n&1 != 0 && j+1 < len(w) {
-			// recip(n+1) and recip(n+2), its odd successor, whose (D' + 1)·fn'
-			// is D·(fn+1), a0 (each term exact).
-			fn1, D1 := fn+1, D-1
-			if a0, a1 := D*fn1, D1*(fn+2); a1 > 0 {
-				q = 1 / (a0 * a1)
-				r0, r1 := a1*q, a0*q
-				w[j], rk[j] = r0*fn1, r0*D
-				w[j+1], rk[j+1] = r1*(fn1+1), r1*D1
-				n, fn, j = n+2, fn+2, j+2
-				continue
+// bets takes the draws xs after the n taken: for each draw it computes
+// what bettingStream.Add computes but the product (the same operations),
+// and sets t[j] to the draw's term 1 + λ(x − m). It stops before a draw
+// that is not in [0, u(1+1e-9)], and after a draw whose successor's null
+// mean m is not clear of 0 and u (setNext's test), and returns the number
+// of draws taken; xs must not take the count past N (the guard's nmax).
+// The draws are taken two at a time (betsPairs) from an odd n on, while
+// the pair is not the population's last; any other draw by betsOne.
+func (a *agrapaRun) bets(xs, t []float64) int {
+	t = t[:len(xs)]
+	k := 0
+	for k < len(xs) {
+		if a.n&1 != 0 && len(xs)-k >= 2 {
+			j, stop := a.betsPairs(xs[k:], t[k:])
+			if k += j; stop || k == len(xs) {
+				return k
 			}
+			// One draw left, or the population's last pair.
 		}
-		var r float64
-		if n&1 == 0 {
-			r = (D + 1) * fn * q
-		} else if a0, a1 := D*(fn+1), (D-1)*(fn+2); !(a1 > 0) {
-			r = 1 / a0
-		} else {
-			q = 1 / (a0 * a1)
-			r = a1 * q
+		if !a.betsOne(xs[k], &t[k]) {
+			return k
 		}
-		w[j], rk[j] = r*(fn+1), r*D
-		n, fn, j = n+1, fn+1, j+1
+		if k++; !a.mOK() {
+			return k
+		}
 	}
-	a.q = q
+	return k
 }
 
-// bets takes the draws xs after the n taken, given frames' w and rk for
-// them: for each draw it computes what bettingStream.Add computes but the
-// product (the same operations), and sets t[j] to the draw's term 1 + λ(x
-// − m). It stops before a draw that is not in [0, u(1+1e-9)], and after a
-// draw whose successor's null mean m is not clear of 0 and u (setNext's
-// test), and returns the number of draws taken; it does not change a.n and
-// a.q. xs must not take the count past N (the guard's nmax).
-func (a *agrapaRun) bets(xs, w, rkn, t []float64) int {
+func (a *agrapaRun) mOK() bool { return math.Float64bits(a.m)-a.mlo < a.mspan }
+
+// betsOne is bets for one draw xi, whose term it puts in *t: recip as
+// recip computes it, from a.n's parity. It reports whether it took the
+// draw (xi is valid).
+func (a *agrapaRun) betsOne(xi float64, t *float64) bool {
+	n, q, fn := a.n, a.q, float64(a.n+1)
 	sum, mean, m2, rk := a.sum, a.mean, a.m2, a.rk
 	m, lam := a.m, a.lam
-	w, rkn, t = w[:len(xs)], rkn[:len(xs)], t[:len(xs)]
-	j := 0
-	for ; j < len(xs); j++ {
+	if math.Float64bits(xi) > a.xbits && xi != 0 {
+		return false // !(xi >= 0 && xi <= a.xmax)
+	}
+	sum1 := sum + xi
+	// recip(n+1), with fn = n+1 and D = N − n − 1 counted exactly.
+	D := a.nf - fn
+	var r float64
+	if n&1 == 0 {
+		r = (D + 1) * fn * q
+	} else if a0, a1 := D*(fn+1), (D-1)*(fn+2); !(a1 > 0) {
+		r = 1 / a0
+	} else {
+		q = 1 / (a0 * a1)
+		r = a1 * q
+	}
+	// agrapaFrame(sum1, n+1) and betState.update, inlined.
+	m1, rk1 := (a.nt-sum1)*(r*(fn+1)), r*D
+	mu := mean + (xi-mean)*rk
+	m21 := m2 + (xi-mean)*(xi-mu)
+	raw := (mu - m) / (m21*rk + (m-mu)*(m-mu))
+	*t = 1 + lam*(xi-m)
+	a.n, a.q, a.sum, a.mean, a.m2, a.rk, a.raw = n+1, q, sum1, mu, m21, rk1, raw
+	a.m, a.lam = m1, clipBet(a.c0, m1, raw)
+	return true
+}
+
+// betsPairs is bets for draws n+1 and n+2, n odd, then n+3 and n+4, ...:
+// recip(n+1) computes q = 1/(a0·a1), a0 = (N−n−1)(n+2) and a1 = (N−n−2)(n+3),
+// and r = a1·q; recip(n+2) is (N−n−1)(n+2)·q, a0·q (each factor exact). It
+// stops before a pair whose a1 is not positive (the population's last
+// draws), and as bets does; it returns the number of draws taken and
+// whether it stopped as bets does.
+func (a *agrapaRun) betsPairs(xs, t []float64) (int, bool) {
+	fn := float64(a.n + 1)
+	sum, mean, m2, rk := a.sum, a.mean, a.m2, a.rk
+	m, lam, q := a.m, a.lam, a.q
+	t = t[:len(xs)]
+	j, stop := 0, false
+	for j+1 < len(xs) {
+		D := a.nf - fn
+		fn1, D1 := fn+1, D-1
+		a0, a1 := D*fn1, D1*(fn+2)
+		if !(a1 > 0) {
+			break
+		}
 		xi := xs[j]
 		if math.Float64bits(xi) > a.xbits && xi != 0 {
-			break // !(xi >= 0 && xi <= a.xmax)
+			stop = true // !(xi >= 0 && xi <= a.xmax)
+			break
 		}
-		// agrapaFrame(sum + xi, n+1) and betState.update, inlined.
+		q = 1 / (a0 * a1)
+		r0 := a1 * q
 		sum += xi
-		m1 := (a.nt - sum) * w[j]
+		m1, rk1 := (a.nt-sum)*(r0*fn1), r0*D
 		mu := mean + (xi-mean)*rk
 		m2 += (xi - mean) * (xi - mu)
 		raw := (mu - m) / (m2*rk + (m-mu)*(m-mu))
-		a.raw = raw
 		t[j] = 1 + lam*(xi-m)
-		mean, rk, m = mu, rkn[j], m1
+		mean, rk, m = mu, rk1, m1
+		j++
 		if math.Float64bits(m1)-a.mlo >= a.mspan {
 			// !(m1 > 1e-14 && m1 < a.mhi), setNext's test: the next draw
 			// takes the general path.
-			lam = clipBet(a.c0, m1, raw)
-			j++
+			lam, a.raw, stop = clipBet(a.c0, m1, raw), raw, true
 			break
 		}
-		// clipBet(c0, m1, raw), whose first test m1 > 0 holds.
 		if raw*m1 <= a.lo && raw > 0 {
 			lam = raw
 		} else {
 			lam = clipBet(a.c0, m1, raw)
 		}
+		xi = xs[j]
+		if math.Float64bits(xi) > a.xbits && xi != 0 {
+			a.raw, stop = raw, true
+			break
+		}
+		r1 := a0 * q
+		sum += xi
+		m1, rk1 = (a.nt-sum)*(r1*(fn1+1)), r1*D1
+		mu = mean + (xi-mean)*rk
+		m2 += (xi - mean) * (xi - mu)
+		raw = (mu - m) / (m2*rk + (m-mu)*(m-mu))
+		a.raw = raw
+		t[j] = 1 + lam*(xi-m)
+		mean, rk, m = mu, rk1, m1
+		j++
+		if math.Float64bits(m1)-a.mlo >= a.mspan {
+			lam, stop = clipBet(a.c0, m1, raw), true
+			break
+		}
+		if raw*m1 <= a.lo && raw > 0 {
+			lam = raw
+		} else {
+			lam = clipBet(a.c0, m1, raw)
+		}
+		fn += 2
 	}
-	a.sum, a.mean, a.m2, a.rk = sum, mean, m2, rk
+	a.n += j
+	a.q, a.sum, a.mean, a.m2, a.rk = q, sum, mean, m2, rk
 	a.m, a.lam = m, lam
-	return j
+	return j, stop
 }
 
 // agrapaProduct is the second pass's state: the product's fraction f and
@@ -172,8 +227,8 @@ func fracOK(f1 float64) bool {
 	return (math.Float64bits(f1)>>52&0x7ff)-(1023-300) <= 600
 }
 
-// agrapaBufs is runAGRAPA's scratch space: frames' w and rk, bets' terms.
-type agrapaBufs struct{ w, rk, t [agrapaBlock]float64 }
+// agrapaBufs is runAGRAPA's scratch space: bets' terms.
+type agrapaBufs struct{ t [agrapaBlock]float64 }
 
 // newAGRAPARun is the first passes' state for the stream's next draw.
 //
@@ -211,35 +266,29 @@ func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
 	if s.bufs == nil {
 		s.bufs = new(agrapaBufs)
 	}
-	w, rk, t := s.bufs.w[:], s.bufs.rk[:], s.bufs.t[:]
+	t := s.bufs.t[:]
 	for i < len(x) && a.n < s.g.nmax {
 		xs := x[i:min(len(x), i+(s.g.nmax-a.n), i+agrapaBlock)]
 		start := a
-		a.frames(w[:len(xs)], rk)
-		k := a.bets(xs, w, rk, t)
+		k := a.bets(xs, t)
 		var k2 int
 		if h != nil {
 			k2 = p.products(t[:k], h[i:])
 		} else {
 			k2 = p.productsMax(t[:k])
 		}
-		if k2 < len(xs) {
-			// The block stops at draw i+k2, which the general path takes
-			// (the product leaves its range, x is invalid) or which follows
-			// a null mean out of range: the state after the draws before it
-			// (the same operations again).
-			if k2 < k || k < len(xs) {
-				a = start
-				a.frames(w[:k2], rk)
-				a.bets(xs[:k2], w, rk, t)
-			}
-			a.n += k2
+		if k2 < k {
+			// The product leaves its range at draw i+k2, which the general
+			// path takes: the state after the draws before it (the same
+			// operations again).
+			a = start
+			a.bets(xs[:k2], t)
 			i += k2
 			break
 		}
-		a.n += k
-		i += k
-		if !(a.m > 1e-14 && a.m < a.mhi) {
+		// A draw the general path takes (x is invalid), or one after a
+		// null mean out of range.
+		if i += k; k < len(xs) || !a.mOK() {
 			break
 		}
 	}
