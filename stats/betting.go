@@ -280,61 +280,83 @@ func betsOnSample(bet Bet) bool {
 func (b Betting) Start() (Stream, error) {
 	s, err := b.start(nil)
 	if err == nil && s.bet.kind == betAGRAPA && s.bet.constantC && s.pop.N > 0 {
-		return &bettingAGRAPAStream{bettingStream: s}, nil
+		return newBettingAGRAPAStream(s), nil
 	}
 	return s, err
 }
 
 // bettingAGRAPAStream is bettingStream for aGRAPA with a constant c and N
 // finite. Add checks x (with the same error as bettingStream.Add) and holds
-// it; every agrapaBlock observations, and before P, Last and rawLast
-// report, flush takes the draws held, through runAGRAPA's loop (or addOne
+// it; when agrapaBlock observations are held, and before P, Last and
+// rawLast report, flush takes the draws held, through runAGRAPA's loop (or addOne
 // for a single draw) and the general path where that loop stops. Both
 // compute the same operations as bettingStream.Add, so holding the draws
 // changes no result.
 type bettingAGRAPAStream struct {
 	*bettingStream
+	// Add holds x without more tests while np < room, min(agrapaBlock,
+	// N − N()), and x passes the guard's first tests as one comparison
+	// (see newAGRAPARun): bits(x) <= xbits or x == 0.
+	np, room int
+	xbits    uint64
 	// pend holds the last np observations, checked but not yet taken.
 	pend [agrapaBlock]float64
-	np   int
 }
+
+func newBettingAGRAPAStream(s *bettingStream) *bettingAGRAPAStream {
+	w := &bettingAGRAPAStream{bettingStream: s, xbits: math.Float64bits(s.g.xmax)}
+	w.setRoom()
+	return w
+}
+
+func (w *bettingAGRAPAStream) setRoom() { w.room = min(agrapaBlock, w.g.nmax-w.tail.n) }
 
 // Add implements Stream.
 func (w *bettingAGRAPAStream) Add(x float64) error {
+	if np := w.np; np < w.room && (math.Float64bits(x) <= w.xbits || x == 0) {
+		w.pend[np&(agrapaBlock-1)] = x
+		w.np = np + 1
+		return nil
+	}
+	return w.add(x)
+}
+
+// add is Add's other case: the buffer full (flush it), the population
+// exhausted or x invalid (the error).
+func (w *bettingAGRAPAStream) add(x float64) error {
+	if w.np == agrapaBlock {
+		w.flush()
+	}
 	s := w.bettingStream
 	if n := s.tail.n + w.np; !s.g.ok(x, n) {
 		return checkObs("betting_mart", x, s.pop.U, n, s.pop.N)
 	}
 	w.pend[w.np] = x
 	w.np++
-	if w.np == len(w.pend) {
-		w.flush()
-	}
 	return nil
 }
 
 func (w *bettingAGRAPAStream) flush() {
-	np := w.np
-	if np == 0 {
+	if w.np == 0 {
 		return
 	}
+	s, xs := w.bettingStream, w.pend[:w.np]
 	w.np = 0
-	s := w.bettingStream
-	if np == 1 {
-		s.addOne(w.pend[0])
-		return
-	}
-	xs := w.pend[:np]
-	for i := 0; i < np; i++ {
-		if s.fast {
-			if i = s.runAGRAPA(xs, nil, i); i == np {
-				break
+	if len(xs) == 1 {
+		s.addOne(xs[0])
+	} else {
+		for i := 0; i < len(xs); i++ {
+			if s.fast {
+				if i = s.runAGRAPA(xs, nil, i); i == len(xs) {
+					break
+				}
+			}
+			if err := s.add(xs[i]); err != nil {
+				panic(err) // unreachable: Add checked x at the same count
 			}
 		}
-		if err := s.add(xs[i]); err != nil {
-			panic(err) // unreachable: Add checked x at the same count
-		}
 	}
+	w.setRoom()
 }
 
 // P, Last and rawLast take the draws held first.
