@@ -288,17 +288,27 @@ func (b Betting) Start() (Stream, error) {
 // bettingAGRAPAStream is bettingStream for aGRAPA with a constant c and N
 // finite. Add checks x (with the same error as bettingStream.Add) and holds
 // it; when agrapaBlock observations are held, and before P, Last and
-// rawLast report, flush takes the draws held, through runAGRAPA's loop (or addOne
-// for a single draw) and the general path where that loop stops. Both
-// compute the same operations as bettingStream.Add, so holding the draws
-// changes no result.
+// rawLast report, flush takes the draws held, through runAGRAPA's loop (or
+// bettingStream.Add for a single draw) and the general path where that
+// loop stops.
+// Both compute the same operations as bettingStream.Add, so holding the
+// draws changes no result.
+//
+// A caller that asks after every draw (as MonteCarlo does) gains nothing
+// from holding them: after a report that took a single held draw, Add
+// takes each draw at once (eager), until two Adds come without a report
+// between them.
 type bettingAGRAPAStream struct {
 	*bettingStream
 	// Add holds x without more tests while np < room, min(agrapaBlock,
-	// N − N()), and x passes the guard's first tests as one comparison
-	// (see newAGRAPARun): bits(x) <= xbits or x == 0.
+	// N − N()) or 0 when eager, and x passes the guard's first tests as one
+	// comparison (see newAGRAPARun): bits(x) <= xbits or x == 0.
 	np, room int
 	xbits    uint64
+	// eager: Add takes each draw at once; adds counts them since the last
+	// report.
+	eager bool
+	adds  int
 	// pend holds the last np observations, checked but not yet taken.
 	pend [agrapaBlock]float64
 }
@@ -309,88 +319,36 @@ func newBettingAGRAPAStream(s *bettingStream) *bettingAGRAPAStream {
 	return w
 }
 
-func (w *bettingAGRAPAStream) setRoom() { w.room = min(agrapaBlock, w.g.nmax-w.tail.n) }
+func (w *bettingAGRAPAStream) setRoom() {
+	w.room = 0
+	if !w.eager {
+		w.room = min(agrapaBlock, w.g.nmax-w.tail.n)
+	}
+}
 
 // Add implements Stream.
 func (w *bettingAGRAPAStream) Add(x float64) error {
-	if np := w.np; np < w.room && (math.Float64bits(x) <= w.xbits || x == 0) {
-		w.pend[np&(agrapaBlock-1)] = x
-		w.np = np + 1
-		return nil
-	}
-	return w.add(x)
-}
-
-// add is Add's other case: the buffer full (flush it), the population
-// exhausted or x invalid (the error).
-func (w *bettingAGRAPAStream) add(x float64) error {
-	if w.np == agrapaBlock {
-		w.flush()
-	}
-	s := w.bettingStream
-	if n := s.tail.n + w.np; !s.g.ok(x, n) {
-		return checkObs("betting_mart", x, s.pop.U, n, s.pop.N)
-	}
-	w.pend[w.np] = x
-	w.np++
-	return nil
-}
-
-func (w *bettingAGRAPAStream) flush() {
-	if w.np == 0 {
-		return
-	}
-	s, xs := w.bettingStream, w.pend[:w.np]
-	w.np = 0
-	if len(xs) == 1 {
-		s.addOne(xs[0])
-	} else {
-		for i := 0; i < len(xs); i++ {
-			if s.fast {
-				if i = s.runAGRAPA(xs, nil, i); i == len(xs) {
-					break
-				}
-			}
-			if err := s.add(xs[i]); err != nil {
-				panic(err) // unreachable: Add checked x at the same count
-			}
+	if !w.eager {
+		if np := w.np; np < w.room && (math.Float64bits(x) <= w.xbits || x == 0) {
+			w.pend[np&(agrapaBlock-1)] = x
+			w.np = np + 1
+			return nil
 		}
+		return w.add(x)
 	}
-	w.setRoom()
-}
-
-// P, Last and rawLast take the draws held first.
-func (w *bettingAGRAPAStream) P() float64 {
-	w.flush()
-	return w.bettingStream.P()
-}
-func (w *bettingAGRAPAStream) Last() float64 {
-	w.flush()
-	return w.bettingStream.Last()
-}
-func (w *bettingAGRAPAStream) rawLast() float64 {
-	w.flush()
-	return w.bettingStream.rawLast()
-}
-func (w *bettingAGRAPAStream) N() int { return w.tail.n + w.np }
-
-// addOne is bettingStream.Add for aGRAPA with a constant c and N finite,
-// whose x has been checked: Add's fast path without the tests of the other
-// cases, and add for any other case. It computes the same operations as
-// bettingStream.Add.
-func (s *bettingStream) addOne(x float64) {
+	// Eager: bettingStream.Add's fast path without the tests of the other
+	// cases (np is 0), and bettingStream.add for any other case; the same
+	// operations as bettingStream.Add.
+	s := w.bettingStream
 	n := s.tail.n
 	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
-		if err := s.add(x); err != nil {
-			panic(err) // unreachable: Add checked x at the same count
-		}
-		return
+		return w.addNow(x)
 	}
 	b := &s.bet
 	m, lam := s.m, s.lam
 	sum := s.sum + x
-	// agrapaFrame(sum, n+1) and its recip(n+1), inlined as in agrapaRun.bets
-	// (the same numbers; recip's q is the same if add computes it again).
+	// agrapaFrame(sum, n+1) and its recip(n+1), inlined (the same numbers;
+	// recip's q is the same if add computes it again).
 	fn, D := float64(n+1), float64(s.pop.N-n-1)
 	var r float64
 	if (n+1)&1 != 0 {
@@ -409,17 +367,101 @@ func (s *bettingStream) addOne(x float64) {
 	f := s.prod.f * (1 + lam*(x-m))
 	v := f * s.prod.scale // scaled.value, with slow false
 	if !stepOK(f, v) {
-		if err := s.add(x); err != nil {
-			panic(err)
-		}
-		return
+		return w.addNow(x)
 	}
 	s.prod.f = f
 	s.tail.push(postClear(v)) // guard.post, m being clear of 0 and u
 	s.sum = sum
 	b.mean, b.m2, b.prevRaw, b.rk = mu, m2, raw, rk1
 	s.setNext(m1, clipBet(b.c0, m1, raw))
+	if w.adds++; w.adds >= 2 {
+		w.lazy()
+	}
+	return nil
 }
+
+// addNow is the eager Add's general path: bettingStream.add, which gives
+// the error of an invalid x.
+func (w *bettingAGRAPAStream) addNow(x float64) error {
+	if err := w.bettingStream.add(x); err != nil {
+		return err
+	}
+	if w.adds++; w.adds >= 2 {
+		w.lazy()
+	}
+	return nil
+}
+
+// lazy leaves the eager mode, after a draw: Add holds the draws again.
+func (w *bettingAGRAPAStream) lazy() {
+	w.eager = false
+	w.setRoom()
+}
+
+// add is the lazy Add's other cases: the buffer full (flush it), the
+// population exhausted or x invalid (the error).
+func (w *bettingAGRAPAStream) add(x float64) error {
+	if w.np == agrapaBlock {
+		w.flush()
+	}
+	s := w.bettingStream
+	if n := s.tail.n + w.np; !s.g.ok(x, n) {
+		return checkObs("betting_mart", x, s.pop.U, n, s.pop.N)
+	}
+	w.pend[w.np] = x
+	w.np++
+	return nil
+}
+
+// report takes the draws held before P, Last or rawLast reports, and sets
+// the eager mode if there was one.
+func (w *bettingAGRAPAStream) report() {
+	w.adds = 0
+	if w.np != 0 {
+		w.eager = w.np == 1
+		w.flush()
+	}
+}
+
+func (w *bettingAGRAPAStream) flush() {
+	if w.np == 0 {
+		return
+	}
+	s, xs := w.bettingStream, w.pend[:w.np]
+	w.np = 0
+	if len(xs) == 1 {
+		if err := s.Add(xs[0]); err != nil {
+			panic(err) // unreachable: Add checked x at the same count
+		}
+	} else {
+		for i := 0; i < len(xs); i++ {
+			if s.fast {
+				if i = s.runAGRAPA(xs, nil, i); i == len(xs) {
+					break
+				}
+			}
+			if err := s.add(xs[i]); err != nil {
+				panic(err) // unreachable: Add checked x at the same count
+			}
+		}
+	}
+	w.setRoom()
+}
+
+// P, Last and rawLast take the draws held first.
+func (w *bettingAGRAPAStream) P() float64 {
+	w.report()
+	return w.bettingStream.P()
+}
+func (w *bettingAGRAPAStream) Last() float64 {
+	w.report()
+	return w.bettingStream.Last()
+}
+func (w *bettingAGRAPAStream) rawLast() float64 {
+	w.report()
+	return w.bettingStream.rawLast()
+}
+func (w *bettingAGRAPAStream) N() int { return w.tail.n + w.np }
 
 func (b Betting) start(x []float64) (*bettingStream, error) {
 	p, err := b.Population.resolved("betting_mart")

@@ -6,11 +6,13 @@ import "math"
 // N finite) runs in blocks of agrapaBlock draws, each in two passes over
 // the block: agrapaRun.bets computes the running statistics, the null
 // means and the bets, which depend on the draws alone, and the terms 1 +
-// λ_j(x_j − m_j) of the product; agrapaProducts then multiplies them into
-// the product and records each M_j. Each pass keeps fewer values live than
-// one loop doing both, so that they stay in registers. The operations and
-// their order are those of bettingStream.Add (see agrapaRun.bets), so the
-// values are the same bits.
+// λ_j(x_j − m_j) of the product; agrapaProduct.products then multiplies
+// them into the product and records each M_j. Each pass keeps fewer values
+// live than one loop doing both, so that more of them stay in registers.
+// The operations and their order are those of bettingStream.Add, so the
+// values are the same bits; only the control flow differs (the guard's
+// tests as integer comparisons, recip's pairs of draws in one loop
+// iteration, see newAGRAPARun and betsPairs).
 const agrapaBlock = 256
 
 // agrapaRun is the state of the first passes: the draws' running

@@ -94,3 +94,87 @@ func TestAGRAPAStreamTooMany(t *testing.T) {
 		}
 	}
 }
+
+// Reports after single draws put the stream in its eager mode (each draw
+// taken at once), two draws without a report between them back to
+// holding them: draws and reports in random patterns, to the population's
+// end and past it, agree bit for bit with the general path, with the same
+// errors at the same Add.
+func TestAGRAPAStreamEagerAndHeld(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for _, u := range []float64{1, 1.5} {
+		for si, x := range fastPathSamples(u) {
+			for _, N := range []int{len(x), len(x) + 1, len(x) + 2} {
+				b := Betting{Population: Population{N: N, U: u}, Bet: AGRAPA{}}
+				s, _ := b.Start()
+				general, _ := b.start(nil)
+				// Runs of 1 to 3 draws between reports, sometimes longer.
+				for i := 0; i < N+3; i++ {
+					v := u / 2
+					if i < len(x) {
+						v = x[i]
+					}
+					if r.IntN(200) == 0 {
+						bad := []float64{-1, math.NaN(), u * 1.01}[r.IntN(3)]
+						if e1, e2 := s.Add(bad), general.add(bad); e1 == nil || e2 == nil || e1.Error() != e2.Error() {
+							t.Fatalf("sample %d N %d draw %d: invalid %v: errors %v and %v", si, N, i, bad, e1, e2)
+						}
+					}
+					e1, e2 := s.Add(v), general.add(v)
+					if (e1 == nil) != (i < N) || (e1 == nil) != (e2 == nil) || e1 != nil && e1.Error() != e2.Error() {
+						t.Fatalf("sample %d N %d draw %d: errors %v and %v", si, N, i, e1, e2)
+					}
+					if s.N() != general.N() {
+						t.Fatalf("sample %d N %d draw %d: N() = %d, general path %d", si, N, i, s.N(), general.N())
+					}
+					if r.IntN(1+3*r.IntN(2)+100*(r.IntN(50)/49)) != 0 {
+						continue
+					}
+					var got, want float64
+					switch r.IntN(3) {
+					case 0:
+						got, want = s.P(), general.P()
+					case 1:
+						got, want = s.Last(), general.Last()
+					default:
+						got, want = s.(stream).rawLast(), general.rawLast()
+					}
+					if math.Float64bits(got) != math.Float64bits(want) {
+						t.Fatalf("sample %d N %d after draw %d: %v, general path %v", si, N, i, got, want)
+					}
+				}
+				if math.Float64bits(s.P()) != math.Float64bits(general.P()) || math.Float64bits(s.Last()) != math.Float64bits(general.Last()) {
+					t.Fatalf("sample %d N %d: end: %v %v, general path %v %v", si, N, s.P(), s.Last(), general.P(), general.Last())
+				}
+			}
+		}
+	}
+}
+
+// Every pattern of reports over small populations, past their end: the
+// modes' changes near the last draw.
+func TestAGRAPAStreamReportPatterns(t *testing.T) {
+	x := []float64{1, 0, 0.5, 1, 1, 0, 1, 0.5, 1, 1, 0, 1}
+	for N := 1; N <= 9; N++ {
+		for mask := 0; mask < 1<<(N+2); mask++ {
+			b := Betting{Population: Population{N: N}, Bet: AGRAPA{}}
+			s, _ := b.Start()
+			general, _ := b.start(nil)
+			for i := range N + 2 {
+				e1, e2 := s.Add(x[i]), general.add(x[i])
+				if (e1 == nil) != (i < N) || (e1 == nil) != (e2 == nil) || e1 != nil && e1.Error() != e2.Error() {
+					t.Fatalf("N %d mask %b draw %d: errors %v and %v", N, mask, i, e1, e2)
+				}
+				if s.N() != general.N() {
+					t.Fatalf("N %d mask %b draw %d: N() = %d, general path %d", N, mask, i, s.N(), general.N())
+				}
+				if mask>>i&1 != 0 && math.Float64bits(s.(stream).rawLast()) != math.Float64bits(general.rawLast()) {
+					t.Fatalf("N %d mask %b draw %d: rawLast %v, general path %v", N, mask, i, s.(stream).rawLast(), general.rawLast())
+				}
+			}
+			if math.Float64bits(s.P()) != math.Float64bits(general.P()) {
+				t.Fatalf("N %d mask %b: P %v, general path %v", N, mask, s.P(), general.P())
+			}
+		}
+	}
+}
