@@ -177,7 +177,7 @@ type agrapaProduct struct{ f, scale, mx float64 }
 // scale) in mx and sets h[j] = hist(v). It returns the number of terms
 // taken.
 func (p *agrapaProduct) products(t, h []float64) int {
-	f, mx := p.f, p.mx
+	f := p.f
 	h = h[:len(t)]
 	j := 0
 	for ; j < len(t); j++ {
@@ -188,20 +188,20 @@ func (p *agrapaProduct) products(t, h []float64) int {
 		f = f1
 		v := f1 * p.scale // scaled.value, with slow false
 		if !(v > 1e-14) {
-			v = postClear(v) // guard.post, m being clear of 0 and u
+			v = postClearLow(v) // guard.post, m being clear of 0 and u
 		}
-		if v > mx {
-			mx = v
+		if v > p.mx {
+			p.mx = v
 		}
 		h[j] = hist(v)
 	}
-	p.f, p.mx = f, mx
+	p.f = f
 	return j
 }
 
 // productsMax is products without the history (the stream's).
 func (p *agrapaProduct) productsMax(t []float64) int {
-	f, mx := p.f, p.mx
+	f := p.f
 	j := 0
 	for ; j < len(t); j++ {
 		f1 := f * t[j]
@@ -211,15 +211,21 @@ func (p *agrapaProduct) productsMax(t []float64) int {
 		f = f1
 		v := f1 * p.scale
 		if !(v > 1e-14) {
-			v = postClear(v)
+			v = postClearLow(v)
 		}
-		if v > mx {
-			mx = v
+		if v > p.mx {
+			p.mx = v
 		}
 	}
-	p.f, p.mx = f, mx
+	p.f = f
 	return j
 }
+
+// postClearLow is postClear, out of line: the loops call it for a value
+// at most 1e-14 only (postClear leaves a larger one as it is), rarely.
+//
+//go:noinline
+func postClearLow(v float64) float64 { return postClear(v) }
 
 // fracOK is stepOK(f1, f1·scale) on the fast path: the product's fraction
 // f1 stays in [2^-300, 2^301) in magnitude. stepOK's other test, that the
