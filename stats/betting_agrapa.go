@@ -115,6 +115,7 @@ func (a *agrapaRun) betsPairs(xs, t []float64) (int, bool) {
 			stop = true // !(xi >= 0 && xi <= a.xmax)
 			break
 		}
+		t[j] = 1 + lam*(xi-m)
 		q = 1 / (a0 * a1)
 		r0 := a1 * q
 		sum += xi
@@ -122,7 +123,6 @@ func (a *agrapaRun) betsPairs(xs, t []float64) (int, bool) {
 		mu := mean + (xi-mean)*rk
 		m2 += (xi - mean) * (xi - mu)
 		raw := (mu - m) / (m2*rk + (m-mu)*(m-mu))
-		t[j] = 1 + lam*(xi-m)
 		mean, rk, m = mu, rk1, m1
 		j++
 		if math.Float64bits(m1)-a.mlo >= a.mspan {
@@ -141,6 +141,7 @@ func (a *agrapaRun) betsPairs(xs, t []float64) (int, bool) {
 			a.raw, stop = raw, true
 			break
 		}
+		t[j] = 1 + lam*(xi-m)
 		r1 := a0 * q
 		sum += xi
 		m1, rk1 = (a.nt-sum)*(r1*(fn1+1)), r1*D1
@@ -148,7 +149,6 @@ func (a *agrapaRun) betsPairs(xs, t []float64) (int, bool) {
 		m2 += (xi - mean) * (xi - mu)
 		raw = (mu - m) / (m2*rk + (m-mu)*(m-mu))
 		a.raw = raw
-		t[j] = 1 + lam*(xi-m)
 		mean, rk, m = mu, rk1, m1
 		j++
 		if math.Float64bits(m1)-a.mlo >= a.mspan {
