@@ -328,12 +328,12 @@ func (w *bettingAGRAPAStream) setRoom() {
 
 // Add implements Stream.
 func (w *bettingAGRAPAStream) Add(x float64) error {
+	if np := w.np; np < w.room && (math.Float64bits(x) <= w.xbits || x == 0) {
+		w.pend[np&(agrapaBlock-1)] = x
+		w.np = np + 1
+		return nil
+	}
 	if !w.eager {
-		if np := w.np; np < w.room && (math.Float64bits(x) <= w.xbits || x == 0) {
-			w.pend[np&(agrapaBlock-1)] = x
-			w.np = np + 1
-			return nil
-		}
 		return w.add(x)
 	}
 	// Eager: bettingStream.Add's fast path without the tests of the other
