@@ -296,8 +296,7 @@ func (b Betting) Start() (Stream, error) {
 //
 // A caller that asks after every draw (as MonteCarlo does) gains nothing
 // from holding them: after a report that took a single held draw, Add
-// takes each draw at once (eager), until two Adds come without a report
-// between them.
+// takes each draw at once (eager) from then on, as bettingStream.Add does.
 type bettingAGRAPAStream struct {
 	*bettingStream
 	// Add holds x without more tests while np < room, min(agrapaBlock,
@@ -305,10 +304,8 @@ type bettingAGRAPAStream struct {
 	// comparison (see newAGRAPARun): bits(x) <= xbits or x == 0.
 	np, room int
 	xbits    uint64
-	// eager: Add takes each draw at once; adds counts them since the last
-	// report.
+	// eager: Add takes each draw at once.
 	eager bool
-	adds  int
 	// pend holds the last np observations, checked but not yet taken.
 	pend [agrapaBlock]float64
 }
@@ -342,7 +339,7 @@ func (w *bettingAGRAPAStream) Add(x float64) error {
 	s := w.bettingStream
 	n := s.tail.n
 	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
-		return w.addNow(x)
+		return s.add(x)
 	}
 	b := &s.bet
 	m, lam := s.m, s.lam
@@ -367,35 +364,14 @@ func (w *bettingAGRAPAStream) Add(x float64) error {
 	f := s.prod.f * (1 + lam*(x-m))
 	v := f * s.prod.scale // scaled.value, with slow false
 	if !stepOK(f, v) {
-		return w.addNow(x)
+		return s.add(x)
 	}
 	s.prod.f = f
 	s.tail.push(postClear(v)) // guard.post, m being clear of 0 and u
 	s.sum = sum
 	b.mean, b.m2, b.prevRaw, b.rk = mu, m2, raw, rk1
 	s.setNext(m1, clipBet(b.c0, m1, raw))
-	if w.adds++; w.adds >= 2 {
-		w.lazy()
-	}
 	return nil
-}
-
-// addNow is the eager Add's general path: bettingStream.add, which gives
-// the error of an invalid x.
-func (w *bettingAGRAPAStream) addNow(x float64) error {
-	if err := w.bettingStream.add(x); err != nil {
-		return err
-	}
-	if w.adds++; w.adds >= 2 {
-		w.lazy()
-	}
-	return nil
-}
-
-// lazy leaves the eager mode, after a draw: Add holds the draws again.
-func (w *bettingAGRAPAStream) lazy() {
-	w.eager = false
-	w.setRoom()
 }
 
 // add is the lazy Add's other cases: the buffer full (flush it), the
@@ -413,12 +389,13 @@ func (w *bettingAGRAPAStream) add(x float64) error {
 	return nil
 }
 
-// report takes the draws held before P, Last or rawLast reports, and sets
-// the eager mode if there was one.
+// report takes the draws held before P, Last or rawLast reports; if there
+// was one, Add is eager from then on.
 func (w *bettingAGRAPAStream) report() {
-	w.adds = 0
 	if w.np != 0 {
-		w.eager = w.np == 1
+		if w.np == 1 {
+			w.eager = true
+		}
 		w.flush()
 	}
 }

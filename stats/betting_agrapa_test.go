@@ -95,11 +95,10 @@ func TestAGRAPAStreamTooMany(t *testing.T) {
 	}
 }
 
-// Reports after single draws put the stream in its eager mode (each draw
-// taken at once), two draws without a report between them back to
-// holding them: draws and reports in random patterns, to the population's
-// end and past it, agree bit for bit with the general path, with the same
-// errors at the same Add.
+// A report after a single held draw puts the stream in its eager mode
+// (each draw taken at once): draws and reports in random patterns, to the
+// population's end and past it, agree bit for bit with the general path,
+// with the same errors at the same Add.
 func TestAGRAPAStreamEagerAndHeld(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	for _, u := range []float64{1, 1.5} {
@@ -152,7 +151,7 @@ func TestAGRAPAStreamEagerAndHeld(t *testing.T) {
 }
 
 // Every pattern of reports over small populations, past their end: the
-// modes' changes near the last draw.
+// mode's change near the last draw.
 func TestAGRAPAStreamReportPatterns(t *testing.T) {
 	x := []float64{1, 0, 0.5, 1, 1, 0, 1, 0.5, 1, 1, 0, 1}
 	for N := 1; N <= 9; N++ {
