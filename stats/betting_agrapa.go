@@ -11,8 +11,9 @@ import "math"
 // live than one loop doing both, so that more of them stay in registers.
 // The operations and their order are those of bettingStream.Add, so the
 // values are the same bits; only the control flow differs (the guard's
-// tests as integer comparisons, recip's pairs of draws in one loop
-// iteration, see newAGRAPARun and betsPairs).
+// tests as integer comparisons, stepOK without its test for NaN, which
+// cannot fail there, recip's pairs of draws in one loop iteration: see
+// newAGRAPARun, fracOK and betsPairs).
 const agrapaBlock = 256
 
 // agrapaRun is the state of the first passes: the draws' running
@@ -56,6 +57,8 @@ func (a *agrapaRun) bets(xs, t []float64) int {
 	return k
 }
 
+// mOK is setNext's test of the next draw's null mean: m > 1e-14 && m <
+// mhi (see newAGRAPARun).
 func (a *agrapaRun) mOK() bool { return math.Float64bits(a.m)-a.mlo < a.mspan }
 
 // betsOne is bets for one draw xi, whose term it puts in *t: recip as
