@@ -280,19 +280,62 @@ func betsOnSample(bet Bet) bool {
 func (b Betting) Start() (Stream, error) {
 	s, err := b.start(nil)
 	if err == nil && s.bet.kind == betAGRAPA && s.bet.constantC && s.pop.N > 0 {
-		return bettingAGRAPAStream{s}, nil
+		return newBettingAGRAPAStream(s), nil
 	}
 	return s, err
 }
 
 // bettingAGRAPAStream is bettingStream for aGRAPA with a constant c and N
-// finite: Add's fast path without the tests of the other cases, and
-// bettingStream.Add for any other case. It computes the same operations as
-// bettingStream.Add.
-type bettingAGRAPAStream struct{ *bettingStream }
+// finite. Add checks x (with the same error as bettingStream.Add) and holds
+// it; when agrapaBlock observations are held, and before P, Last and
+// rawLast report, flush takes the draws held, through runAGRAPA's loop (or
+// bettingStream.Add for a single draw) and the general path where that
+// loop stops.
+// Both compute the same operations as bettingStream.Add, so holding the
+// draws changes no result.
+//
+// A caller that asks after every draw (as MonteCarlo does) gains nothing
+// from holding them: after a report that took a single held draw, Add
+// takes each draw at once (eager) from then on, as bettingStream.Add does.
+type bettingAGRAPAStream struct {
+	*bettingStream
+	// Add holds x without more tests while np < room, min(agrapaBlock,
+	// N − N()) or 0 when eager, and x passes the guard's first tests as one
+	// comparison (see newAGRAPARun): bits(x) <= xbits or x == 0.
+	np, room int
+	xbits    uint64
+	// eager: Add takes each draw at once.
+	eager bool
+	// pend holds the last np observations, checked but not yet taken.
+	pend [agrapaBlock]float64
+}
+
+func newBettingAGRAPAStream(s *bettingStream) *bettingAGRAPAStream {
+	w := &bettingAGRAPAStream{bettingStream: s, xbits: math.Float64bits(s.g.xmax)}
+	w.setRoom()
+	return w
+}
+
+func (w *bettingAGRAPAStream) setRoom() {
+	w.room = 0
+	if !w.eager {
+		w.room = min(agrapaBlock, w.g.nmax-w.tail.n)
+	}
+}
 
 // Add implements Stream.
-func (w bettingAGRAPAStream) Add(x float64) error {
+func (w *bettingAGRAPAStream) Add(x float64) error {
+	if np := w.np; np < w.room && (math.Float64bits(x) <= w.xbits || x == 0) {
+		w.pend[np&(agrapaBlock-1)] = x
+		w.np = np + 1
+		return nil
+	}
+	if !w.eager {
+		return w.add(x)
+	}
+	// Eager: bettingStream.Add's fast path without the tests of the other
+	// cases (np is 0), and bettingStream.add for any other case; the same
+	// operations as bettingStream.Add.
 	s := w.bettingStream
 	n := s.tail.n
 	if !(s.fast && x >= 0 && x <= s.g.xmax && n < s.g.nmax) {
@@ -301,8 +344,8 @@ func (w bettingAGRAPAStream) Add(x float64) error {
 	b := &s.bet
 	m, lam := s.m, s.lam
 	sum := s.sum + x
-	// agrapaFrame(sum, n+1) and its recip(n+1), inlined as in runAGRAPA
-	// (the same numbers; recip's q is the same if add computes it again).
+	// agrapaFrame(sum, n+1) and its recip(n+1), inlined (the same numbers;
+	// recip's q is the same if add computes it again).
 	fn, D := float64(n+1), float64(s.pop.N-n-1)
 	var r float64
 	if (n+1)&1 != 0 {
@@ -330,6 +373,72 @@ func (w bettingAGRAPAStream) Add(x float64) error {
 	s.setNext(m1, clipBet(b.c0, m1, raw))
 	return nil
 }
+
+// add is the lazy Add's other cases: the buffer full (flush it), the
+// population exhausted or x invalid (the error).
+func (w *bettingAGRAPAStream) add(x float64) error {
+	if w.np == agrapaBlock {
+		w.flush()
+	}
+	s := w.bettingStream
+	if n := s.tail.n + w.np; !s.g.ok(x, n) {
+		return checkObs("betting_mart", x, s.pop.U, n, s.pop.N)
+	}
+	w.pend[w.np] = x
+	w.np++
+	return nil
+}
+
+// report takes the draws held before P, Last or rawLast reports; if there
+// was one, Add is eager from then on.
+func (w *bettingAGRAPAStream) report() {
+	if w.np != 0 {
+		if w.np == 1 {
+			w.eager = true
+		}
+		w.flush()
+	}
+}
+
+func (w *bettingAGRAPAStream) flush() {
+	if w.np == 0 {
+		return
+	}
+	s, xs := w.bettingStream, w.pend[:w.np]
+	w.np = 0
+	if len(xs) == 1 {
+		if err := s.Add(xs[0]); err != nil {
+			panic(err) // unreachable: Add checked x at the same count
+		}
+	} else {
+		for i := 0; i < len(xs); i++ {
+			if s.fast {
+				if i = s.runAGRAPA(xs, nil, i); i == len(xs) {
+					break
+				}
+			}
+			if err := s.add(xs[i]); err != nil {
+				panic(err) // unreachable: Add checked x at the same count
+			}
+		}
+	}
+	w.setRoom()
+}
+
+// P, Last and rawLast take the draws held first.
+func (w *bettingAGRAPAStream) P() float64 {
+	w.report()
+	return w.bettingStream.P()
+}
+func (w *bettingAGRAPAStream) Last() float64 {
+	w.report()
+	return w.bettingStream.Last()
+}
+func (w *bettingAGRAPAStream) rawLast() float64 {
+	w.report()
+	return w.bettingStream.rawLast()
+}
+func (w *bettingAGRAPAStream) N() int { return w.tail.n + w.np }
 
 func (b Betting) start(x []float64) (*bettingStream, error) {
 	p, err := b.Population.resolved("betting_mart")
@@ -389,6 +498,8 @@ type bettingStream struct {
 	m, lam float64
 	// fast: the next draw may take Add's fast path (see Add).
 	fast bool
+	// bufs is runAGRAPA's scratch space, allocated at its first call.
+	bufs *agrapaBufs
 }
 
 // prepare computes m, lam and fast for the next draw from the draws taken
@@ -553,69 +664,6 @@ func (s *bettingStream) runConst(x, h []float64, i int) int {
 		}
 	}
 	s.prod.f, s.tail.n, s.sum, s.tail.lastM, s.tail.max = f, n, sum, last, mx
-	s.setNext(m, lam)
-	return i
-}
-
-func (s *bettingStream) runAGRAPA(x, h []float64, i int) int {
-	N, nt, xmax, nmax, mhi := s.pop.N, s.nt, s.g.xmax, s.g.nmax, s.g.mhi
-	if N == 0 {
-		return i // Add, one draw at a time
-	}
-	f, scale, n, sum := s.prod.f, s.prod.scale, s.tail.n, s.sum
-	mx := s.tail.max
-	m, lam := s.m, s.lam
-	b := &s.bet
-	c0, mean, m2, rk, q := b.c0, b.mean, b.m2, b.rk, b.q
-	// fn = n+1 and D = N − n − 1 for the next draw n+1, counted exactly:
-	// recip(n+1)'s a_{n+1} = (N − n − 1)(n + 2) is D·(fn+1), and so on
-	// (exact integers, so the same numbers).
-	fn, D := float64(n+1), float64(N-n-1)
-	for ; i < len(x); i++ {
-		xi := x[i]
-		if !(xi >= 0 && xi <= xmax && n < nmax) {
-			break
-		}
-		sum1 := sum + xi
-		// recip(n+1), inlined with q in a register (the same operations).
-		var r float64
-		if (n+1)&1 != 0 {
-			r = (D + 1) * fn * q
-		} else if a, a1 := D*(fn+1), (D-1)*(fn+2); !(a1 > 0) {
-			r = 1 / a
-		} else {
-			q = 1 / (a * a1)
-			r = a1 * q
-		}
-		// agrapaFrame(sum1, n+1), inlined.
-		m1, rk1 := (nt-sum1)*(r*(fn+1)), r*D
-		mu := mean + (xi-mean)*rk
-		m21 := m2 + (xi-mean)*(xi-mu)
-		raw1 := (mu - m) / (m21*rk + (m-mu)*(m-mu))
-		f1 := f * (1 + lam*(xi-m))
-		v := f1 * scale // scaled.value, with slow false
-		if !stepOK(f1, v) {
-			break
-		}
-		v = postClear(v) // guard.post, m being clear of 0 and u
-		f, n, sum, fn, D = f1, n+1, sum1, fn+1, D-1
-		if v > mx {
-			mx = v
-		}
-		mean, m2, rk, b.prevRaw = mu, m21, rk1, raw1
-		m, lam = m1, clipBet(c0, m1, raw1)
-		h[i] = hist(v)
-		if !(m > 1e-14 && m < mhi) {
-			// setNext's test: the next draw takes the general path.
-			i++
-			break
-		}
-	}
-	if n != s.tail.n {
-		s.tail.lastM = postClear(f * scale) // the last draw's v
-	}
-	s.prod.f, s.tail.n, s.sum, s.tail.max = f, n, sum, mx
-	b.mean, b.m2, b.rk, b.q = mean, m2, rk, q
 	s.setNext(m, lam)
 	return i
 }
