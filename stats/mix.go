@@ -237,6 +237,37 @@ func (s *mixStream) addSlow(x float64) error {
 	return s.Add(x)
 }
 
+// addUntil is addUntil for mix_betting_mart: batches of up to mixBatch
+// draws, with their history entries, where batch takes them; one draw at a
+// time where it refuses them (an invalid draw, or more than N).
+func (s *mixStream) addUntil(xs []float64, alpha float64) (int, bool, error) {
+	s.flush()
+	defer func() { s.room = s.g.nmax - s.n }() // Add's count of the room left
+	h := s.hs[:]
+	for i := 0; i < len(xs); {
+		c := xs[i:min(i+mixBatch, len(xs))]
+		if !s.batch(c, h[:len(c)]) {
+			for j, x := range c {
+				if err := s.Add(x); err != nil {
+					return i + j, false, err
+				}
+				if s.rawLast() <= alpha {
+					return i + j + 1, true, nil
+				}
+			}
+			i += len(c)
+			continue
+		}
+		for j, v := range h[:len(c)] {
+			if v <= alpha {
+				return i + j + 1, true, nil
+			}
+		}
+		i += len(c)
+	}
+	return len(xs), false, nil
+}
+
 func (s *mixStream) flush() {
 	if s.np > 0 {
 		s.batch(s.pend[:s.np], nil)

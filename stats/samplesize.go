@@ -44,17 +44,22 @@ func SampleSize(test Test, x []float64, N int, alpha float64) (int, error) {
 		}
 		return N, nil
 	}
+	// The population in chunks, each taken until a history entry is at
+	// most alpha. The last draw's entry (Last, after the end-of-sample
+	// adjustment) need not be looked at: the answer is N either way.
 	st := s.(stream)
-	for i := range N {
-		if err := st.Add(x[i/r]); err != nil {
+	var buf [256]float64
+	for i := 0; i < N; i += len(buf) {
+		c := buf[:min(len(buf), N-i)]
+		for j := range c {
+			c[j] = x[(i+j)/r]
+		}
+		k, stop, err := addUntil(st, c, alpha)
+		if err != nil {
 			return 0, err
 		}
-		h := st.rawLast()
-		if i == N-1 {
-			h = st.Last()
-		}
-		if h <= alpha {
-			return i + 1, nil
+		if stop {
+			return i + k, nil
 		}
 	}
 	return N, nil
@@ -227,22 +232,26 @@ func (mc MonteCarlo) replicate(r int) (int, error) {
 	st := s.(stream)
 	rng := replicateRand(mc.Seed, r)
 	np := len(mc.Pop)
-	for i := range mc.N {
-		var v float64
-		if i < len(mc.Prefix) {
-			v = mc.Prefix[i]
-		} else {
-			v = mc.Pop[rng.IntN(np)]
+	// The draws in chunks, each taken until a history entry is at most
+	// alpha (the draws after a stop are drawn but never used, so a seed
+	// gives the same sizes as drawing one at a time). The last draw's entry
+	// need not be looked at: the answer is N either way.
+	var buf [256]float64
+	for i := 0; i < mc.N; i += len(buf) {
+		c := buf[:min(len(buf), mc.N-i)]
+		for j := range c {
+			if i+j < len(mc.Prefix) {
+				c[j] = mc.Prefix[i+j]
+			} else {
+				c[j] = mc.Pop[rng.IntN(np)]
+			}
 		}
-		if err := st.Add(v); err != nil {
+		k, stop, err := addUntil(st, c, mc.Alpha)
+		if err != nil {
 			return 0, err
 		}
-		h := st.rawLast()
-		if i == mc.N-1 {
-			h = st.Last()
-		}
-		if h <= mc.Alpha {
-			return i + 1, nil
+		if stop {
+			return i + k, nil
 		}
 	}
 	return mc.N, nil

@@ -378,6 +378,34 @@ type stream interface {
 	rawLast() float64
 }
 
+// untilAdder is a stream with a faster addUntil than adding its draws one
+// at a time.
+type untilAdder interface {
+	addUntil(xs []float64, alpha float64) (n int, stop bool, err error)
+}
+
+// addUntil adds the draws xs to s in order until the history entry of one
+// (rawLast) is at most alpha. It returns how many it added, n (len(xs) if
+// no entry reached alpha), and whether the n-th did. An invalid draw gives
+// Add's error and the number of draws before it. After a stop, s may have
+// taken draws after the one that stopped it (the streams that compute in
+// batches take the whole batch), so it is for callers that stop there:
+// [SampleSize] and [MonteCarlo].
+func addUntil(s stream, xs []float64, alpha float64) (n int, stop bool, err error) {
+	if u, ok := s.(untilAdder); ok {
+		return u.addUntil(xs, alpha)
+	}
+	for i, x := range xs {
+		if err := s.Add(x); err != nil {
+			return i, false, err
+		}
+		if s.rawLast() <= alpha {
+			return i + 1, true, nil
+		}
+	}
+	return len(xs), false, nil
+}
+
 // finish returns the whole-sample result of stream s, which has taken the
 // whole sample, given the history h of the draws before the last.
 func finish(s stream, h []float64) Result {
