@@ -499,9 +499,6 @@ func (s *mixStream) batch(xs, h []float64) (ok bool) {
 	}
 	s.keepHistory(dd, b.dmin, first, n1)
 	// record, for each observation, and the history entries.
-	if h == nil {
-		h = s.hs[:n]
-	}
 	rs := mixRecordState{aside: aside, L: float64(len(s.lams)), maxT: s.maxT, last: s.lastT, nan: s.nan}
 	if !s.q.loUsed {
 		lo = nil // no component was low or could be

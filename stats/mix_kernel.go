@@ -133,29 +133,33 @@ type mixRecordState struct {
 // mixZeros are low counts of a batch in which no component was low.
 var mixZeros [4 * mixBatch]float64
 
-// mixRecordGo is a batch's last pass (lo nil: no component was low): for each observation j, the sum
+// mixRecordGo is a batch's last pass over the len(hl)/4 observations (lo
+// nil: no component was low; h nil: no history wanted): for each
+// observation j, the sum
 // t = L·M = mixLanes(hl[4j:]) + (mixLanes(lo[4j:]) + aside), the running maximum
 // (as mixStream.record keeps it) and the history entry min(1, L/t) (1 for
 // a NaN t) into h. mixRecordSSE is the same in amd64 assembly.
 func mixRecordGo(hl, lo, h []float64, p *mixRecordState) {
 	aside, L, maxT, t, nan := p.aside, p.L, p.maxT, p.last, p.nan
-	hl = hl[:4*len(h)]
+	n := len(hl) / 4
 	if lo == nil {
-		lo = mixZeros[:4*len(h)]
+		lo = mixZeros[:4*n]
 	}
-	lo = lo[:4*len(h)]
-	for j := range h {
+	lo = lo[:4*n]
+	for j := range n {
 		t = mixLanes(hl[4*j:4*j+4:4*j+4]) + (mixLanes(lo[4*j:4*j+4:4*j+4]) + aside)
 		if t > maxT {
 			maxT = t
 		} else if t != t {
 			nan = true
 		}
-		hj := 1.0
-		if t > L {
-			hj = L / t
+		if h != nil {
+			hj := 1.0
+			if t > L {
+				hj = L / t
+			}
+			h[j] = hj
 		}
-		h[j] = hj
 	}
 	p.maxT, p.last, p.nan = maxT, t, nan
 }

@@ -48,30 +48,42 @@ func mixPrep(xs, dd []float64, p *mixPrepState) {
 func mixRecordAVX(hl, lo, h []float64, p *mixRecordState)
 
 // mixRecord is mixRecordGo, by mixRecordAVX two observations at a time
-// where there is AVX, and by mixRecordSSE for the rest. lo nil stands for
-// low counts that are all 0.
+// where there is AVX, and by mixRecordSSE for the rest.
 func mixRecord(hl, lo, h []float64, p *mixRecordState) {
-	n := len(h)
+	n := len(hl) / 4
 	if n == 0 {
 		return
 	}
-	_ = hl[4*n-1]
 	if lo != nil {
 		_ = lo[4*n-1]
 	}
+	if h != nil {
+		_ = h[n-1]
+	}
 	if useAVX && n >= 2 {
 		e := n &^ 1
-		mixRecordAVX(hl, lo, h[:e], p)
-		hl, h = hl[4*e:], h[e:]
+		var he []float64
+		if h != nil {
+			he = h[:e]
+		}
+		mixRecordAVX(hl[:4*e], lo, he, p)
+		hl = hl[4*e:]
 		if lo != nil {
 			lo = lo[4*e:]
 		}
-		if len(h) == 0 {
+		if h != nil {
+			h = h[e:]
+		}
+		if len(hl) == 0 {
 			return
 		}
 	}
 	if lo == nil {
-		lo = mixZeros[:4*len(h)]
+		lo = mixZeros[:len(hl)]
+	}
+	if h == nil {
+		var one [1]float64
+		h = one[:len(hl)/4]
 	}
 	mixRecordSSE(hl, lo, h, p)
 }

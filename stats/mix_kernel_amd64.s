@@ -301,19 +301,53 @@ recdone:
 
 // func mixRecordAVX(hl, lo, h []float64, p *mixRecordState)
 //
-// mixRecordSSE for two observations at a time (len(h) even), lo empty
-// meaning no low counts. VHADDPD of
-// two observations' lane sums gives h0+h1 of both and h2+h3 of both; one
+// mixRecordSSE for two observations at a time (len(hl)/4 of them, an even
+// number); lo empty means no low counts, h empty no history entries. VHADDPD
+// of two observations' lane sums gives h0+h1 of both and h2+h3 of both; one
 // VADDPD then makes each (h0+h1)+(h2+h3). The running maximum is kept per
 // lane (VMAXPD t, maxT: t > maxT ? t : maxT) and the two merged at the end;
 // a NaN t sets the lane's bits in X12 (VCMPPD unordered).
+
+// RSUMS: X2 = the two observations' lane sums.
+#define RSUMS \
+	VMOVUPD 0(SI), Y0;          \
+	VMOVUPD 32(SI), Y1;         \
+	VHADDPD Y1, Y0, Y2;         \
+	VEXTRACTF128 $1, Y2, X3;    \
+	VADDPD X3, X2, X2;          \
+	ADDQ $64, SI
+
+// RLOW: X2 += their low counts plus aside (X8).
+#define RLOW \
+	VMOVUPD 0(DX), Y4;          \
+	VMOVUPD 32(DX), Y5;         \
+	VHADDPD Y5, Y4, Y4;         \
+	VEXTRACTF128 $1, Y4, X5;    \
+	VADDPD X5, X4, X4;          \
+	VADDPD X8, X4, X4;          \
+	VADDPD X4, X2, X2;          \
+	ADDQ $64, DX
+
+// RMAX: the running maximum and the NaN bits.
+#define RMAX \
+	VMAXPD X10, X2, X10;        \
+	VCMPPD $3, X2, X2, X6;      \
+	VORPD X6, X12, X12
+
+// RHIST: the history entries min(L/t, 1).
+#define RHIST \
+	VDIVPD X2, X9, X7;          \
+	VMINPD X11, X7, X7;         \
+	VMOVUPD X7, (DI);           \
+	ADDQ $16, DI
+
 TEXT ·mixRecordAVX(SB), NOSPLIT, $0-80
 	MOVQ hl_base+0(FP), SI
+	MOVQ hl_len+8(FP), CX
 	MOVQ lo_base+24(FP), DX
 	MOVQ h_base+48(FP), DI
-	MOVQ h_len+56(FP), CX
 	MOVQ p+72(FP), AX
-	SHRQ $1, CX
+	SHRQ $3, CX
 	JEQ  avxrecdone
 	VMOVDDUP 0(AX), X8
 	VMOVDDUP 8(AX), X9
@@ -321,56 +355,51 @@ TEXT ·mixRecordAVX(SB), NOSPLIT, $0-80
 	VMOVDDUP one<>(SB), X11
 	VXORPD X12, X12, X12
 	MOVQ lo_len+32(FP), R8
+	MOVQ h_len+56(FP), R9
 	TESTQ R8, R8
 	JEQ  avxrecnolo
+	TESTQ R9, R9
+	JEQ  avxreclonoh
 
 avxrecloop:
-	VMOVUPD 0(SI), Y0
-	VMOVUPD 32(SI), Y1
-	VHADDPD Y1, Y0, Y2
-	VEXTRACTF128 $1, Y2, X3
-	VADDPD X3, X2, X2
-	VMOVUPD 0(DX), Y4
-	VMOVUPD 32(DX), Y5
-	VHADDPD Y5, Y4, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VADDPD X5, X4, X4
-	VADDPD X8, X4, X4
-	VADDPD X4, X2, X2
-	VMAXPD X10, X2, X10
-	VCMPPD $3, X2, X2, X6
-	VORPD X6, X12, X12
-	VDIVPD X2, X9, X7
-	VMINPD X11, X7, X7
-	VMOVUPD X7, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $16, DI
+	RSUMS
+	RLOW
+	RMAX
+	RHIST
 	DECQ CX
 	JNE  avxrecloop
 	JMP  avxrecend
 
+avxreclonoh:
+	RSUMS
+	RLOW
+	RMAX
+	DECQ CX
+	JNE  avxreclonoh
+	JMP  avxrecend
+
 	// No low counts (lo empty): t = H + aside, which H + ((0+0)+(0+0) + aside) is.
 avxrecnolo:
-	VMOVUPD 0(SI), Y0
-	VMOVUPD 32(SI), Y1
-	VHADDPD Y1, Y0, Y2
-	VEXTRACTF128 $1, Y2, X3
-	VADDPD X3, X2, X2
+	TESTQ R9, R9
+	JEQ  avxrecnonoh
+
+avxrecnololoop:
+	RSUMS
 	VADDPD X8, X2, X2
-	VMAXPD X10, X2, X10
-	VCMPPD $3, X2, X2, X6
-	VORPD X6, X12, X12
-	VDIVPD X2, X9, X7
-	VMINPD X11, X7, X7
-	VMOVUPD X7, (DI)
-	ADDQ $64, SI
-	ADDQ $16, DI
+	RMAX
+	RHIST
 	DECQ CX
-	JNE  avxrecnolo
+	JNE  avxrecnololoop
+	JMP  avxrecend
+
+avxrecnonoh:
+	RSUMS
+	VADDPD X8, X2, X2
+	RMAX
+	DECQ CX
+	JNE  avxrecnonoh
 
 avxrecend:
-
 	// maxT: the larger of the lanes' (neither is NaN); last: lane 1.
 	VPERMILPD $1, X10, X5
 	VMAXSD X5, X10, X10

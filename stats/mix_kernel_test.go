@@ -122,13 +122,18 @@ func TestMixPrepRecord(t *testing.T) {
 		}
 		q2 := q1
 		h1, h2 := make([]float64, n), make([]float64, n)
+		lo2 := lo
 		if trial%3 == 0 {
 			clear(lo) // all 0, which nil stands for
-			mixRecordGo(hl, lo, h1, &q1)
-			mixRecord(hl, nil, h2, &q2)
+			lo2 = nil
+		}
+		mixRecordGo(hl, lo, h1, &q1)
+		if trial%4 == 1 {
+			// No history wanted: the same sums and maximum.
+			mixRecord(hl, lo2, nil, &q2)
+			copy(h2, h1)
 		} else {
-			mixRecordGo(hl, lo, h1, &q1)
-			mixRecord(hl, lo, h2, &q2)
+			mixRecord(hl, lo2, h2, &q2)
 		}
 		if math.Float64bits(q1.maxT) != math.Float64bits(q2.maxT) || !same(q1.last, q2.last) || q1.nan != q2.nan {
 			t.Fatalf("trial %d: %+v by Go, %+v by the kernel", trial, q1, q2)
