@@ -170,9 +170,10 @@ type mixStream struct {
 	nan         bool    // some sum was NaN
 	// pend holds the last np observations, checked by Add but not yet
 	// processed; P, Last and rawLast process them first.
-	pend [mixBatch]float64
-	np   int
-	room int // see addSlow
+	pend  [mixBatch]float64
+	np    int
+	room  int    // see addSlow
+	xbits uint64 // the bits of the guard's xmax (see Add)
 	// batch's scratch: the observations' d, the lane sums (see mixLanes),
 	// the counts of low components, the queue of plain groups.
 	d  [mixBatch]float64
@@ -194,6 +195,7 @@ func newMixStream(p Population, lams []float64) *mixStream {
 		s.mhi = p.U * (1 - 3e-6)
 	}
 	s.q.b = [8]float64{1, 1, 1, 1, 1, 1, 1, 1}
+	s.xbits = math.Float64bits(s.g.xmax)
 	s.isDeep = make([]bool, len(lams))
 	s.dissolveDeep()
 	s.dh.reset(0)
@@ -213,8 +215,11 @@ func newMixStream(p Population, lams []float64) *mixStream {
 // them. The values reported are those of one observation at a time (batch
 // computes the same operations), so holding them changes no result.
 func (s *mixStream) Add(x float64) error {
+	// x in [+0, xmax] is bits(x) <= bits(xmax) (non-negative floats order
+	// as their bits; −0, negative numbers and NaN have larger bits): one
+	// comparison for the guard's two; −0 goes to addSlow.
 	np := s.np
-	if !(x >= 0 && x <= s.g.xmax && np < s.room) {
+	if !(np < s.room && math.Float64bits(x) <= s.xbits) {
 		return s.addSlow(x)
 	}
 	s.pend[np&(mixBatch-1)] = x
@@ -226,15 +231,20 @@ func (s *mixStream) Add(x float64) error {
 	return nil
 }
 
-// addSlow is Add where x may be invalid or room may be stale: room is how
-// many observations may be held before the population runs out, N − n,
-// kept between calls so that Add needs no addition.
+// addSlow is Add where x may be invalid (or −0) or room may be stale:
+// room is how many observations may be held before the population runs
+// out, N − n, kept between calls so that Add needs no addition.
 func (s *mixStream) addSlow(x float64) error {
 	s.room = s.g.nmax - s.n
 	if n := s.n + s.np; !s.g.ok(x, n) {
 		return checkObs("mix_betting_mart", x, s.pop.U, n, s.pop.N)
 	}
-	return s.Add(x)
+	s.pend[s.np&(mixBatch-1)] = x
+	s.np++
+	if s.np == mixBatch {
+		s.flush()
+	}
+	return nil
 }
 
 // addUntil is addUntil for mix_betting_mart: batches of up to mixBatch

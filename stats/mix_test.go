@@ -277,3 +277,30 @@ func TestPropertyMixAsideIsExact(t *testing.T) {
 		t.Errorf("components were set aside in only %d cases", withAside)
 	}
 }
+
+// −0 is a valid observation (Add's one-comparison test of x sends it the
+// long way), with the values of +0.
+func TestMixNegativeZero(t *testing.T) {
+	x := []float64{1, 0, 0.5, 1, 1, 0, 1}
+	negz := math.Copysign(0, -1)
+	for _, N := range []int{0, 100} {
+		b := MixBetting{Population: Population{N: N}}
+		s1, _ := b.Start()
+		s2, _ := b.Start()
+		for _, v := range x {
+			w := v
+			if v == 0 {
+				w = negz
+			}
+			if err := s1.Add(v); err != nil {
+				t.Fatal(err)
+			}
+			if err := s2.Add(w); err != nil {
+				t.Fatalf("Add(−0): %v", err)
+			}
+			if math.Float64bits(s1.Last()) != math.Float64bits(s2.Last()) || s1.N() != s2.N() {
+				t.Fatalf("N=%d: −0 gives %v, +0 %v", N, s2.Last(), s1.Last())
+			}
+		}
+	}
+}
