@@ -425,41 +425,6 @@ func (w *bettingAGRAPAStream) flush() {
 	w.setRoom()
 }
 
-// addUntil is addUntil for the aGRAPA stream: the draws through
-// runAGRAPA's loop with their history entries, and bettingStream.Add where
-// that loop stops, as flush takes them (the eager or held state is left
-// as it is).
-func (w *bettingAGRAPAStream) addUntil(xs []float64, alpha float64) (int, bool, error) {
-	w.flush()
-	defer w.setRoom()
-	s := w.bettingStream
-	var hb [agrapaBlock]float64
-	for i := 0; i < len(xs); {
-		c, h := xs[i:min(i+agrapaBlock, len(xs))], hb[:]
-		for j := 0; j < len(c); j++ {
-			if s.fast {
-				k := s.runAGRAPA(c, h, j)
-				for ; j < k; j++ {
-					if h[j] <= alpha {
-						return i + j + 1, true, nil
-					}
-				}
-				if j == len(c) {
-					break
-				}
-			}
-			if err := s.Add(c[j]); err != nil {
-				return i + j, false, err
-			}
-			if s.rawLast() <= alpha {
-				return i + j + 1, true, nil
-			}
-		}
-		i += len(c)
-	}
-	return len(xs), false, nil
-}
-
 // P, Last and rawLast take the draws held first.
 func (w *bettingAGRAPAStream) P() float64 {
 	w.report()

@@ -232,13 +232,34 @@ func (mc MonteCarlo) replicate(r int) (int, error) {
 	st := s.(stream)
 	rng := replicateRand(mc.Seed, r)
 	np := len(mc.Pop)
-	// The draws in chunks, each taken until a history entry is at most
-	// alpha (the draws after a stop are drawn but never used, so a seed
-	// gives the same sizes as drawing one at a time). The last draw's entry
-	// need not be looked at: the answer is N either way.
+	if _, ok := st.(untilAdder); !ok {
+		// One draw at a time: no draw is made after the stop.
+		for i := range mc.N {
+			var v float64
+			if i < len(mc.Prefix) {
+				v = mc.Prefix[i]
+			} else {
+				v = mc.Pop[rng.IntN(np)]
+			}
+			if err := st.Add(v); err != nil {
+				return 0, err
+			}
+			if st.rawLast() <= mc.Alpha {
+				return i + 1, nil
+			}
+		}
+		return mc.N, nil
+	}
+	// A stream that computes in batches takes the draws in chunks, each
+	// until a history entry is at most alpha. The chunks grow from 16 to
+	// 256 draws, so that the draws made after a stop (drawn but never used:
+	// a seed gives the same sizes as drawing one at a time) are at most as
+	// many as those before it. The last draw's entry need not be looked at
+	// (Last, after the end-of-sample adjustment): the answer is N either way.
 	var buf [256]float64
-	for i := 0; i < mc.N; i += len(buf) {
-		c := buf[:min(len(buf), mc.N-i)]
+	chunk := 16
+	for i := 0; i < mc.N; {
+		c := buf[:min(chunk, mc.N-i)]
 		for j := range c {
 			if i+j < len(mc.Prefix) {
 				c[j] = mc.Prefix[i+j]
@@ -253,6 +274,8 @@ func (mc MonteCarlo) replicate(r int) (int, error) {
 		if stop {
 			return i + k, nil
 		}
+		i += len(c)
+		chunk = min(2*chunk, len(buf))
 	}
 	return mc.N, nil
 }
