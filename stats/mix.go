@@ -30,7 +30,7 @@ import (
 // on 20,000-draw samples in the tests). The components are kept as f·2^e,
 // so that long samples neither overflow nor underflow.
 //
-// Observations are processed in batches of up to 256 (mixBatch), in three
+// Observations are processed in batches of up to 512 (mixBatch), in three
 // passes: the null means and the d = x − m with their bounds (mixPrep);
 // the components; the sums, the running maximum and the history
 // (mixRecord). On amd64 the passes run in assembly (mix_kernel_amd64.s:
@@ -64,7 +64,7 @@ import (
 // (a large true margin), every one is computed at every draw.
 //
 // Its Stream checks each observation at once but computes in batches of up
-// to 256 (P and Last compute what is pending first), with the same values as
+// to 512 (P and Last compute what is pending first), with the same values as
 // one observation at a time.
 type MixBetting struct {
 	Population
@@ -127,7 +127,7 @@ func (b MixBetting) start() (*mixStream, error) {
 
 // mixBatch is how many observations mixStream.Add holds before it
 // processes them (see batch).
-const mixBatch = 256
+const mixBatch = 512
 
 // mixStream keeps component k as f[k]·2^e[k] (see renorm). A component with
 // at[k] >= 0 is set aside (see MixBetting): f[k], e[k] are its value after
