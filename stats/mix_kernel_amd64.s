@@ -197,7 +197,7 @@ infloop:
 	JMP  prepstore
 
 finite:
-	MOVSD X0, X13
+	MOVAPD X0, X13
 	SUBSD X2, X13
 	DIVSD X1, X13
 	SUBSD one<>(SB), X1
