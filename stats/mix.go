@@ -85,7 +85,7 @@ func (b MixBetting) Risk(x []float64) (Result, error) {
 	h := make([]float64, len(x))
 	for i := 0; i < len(x); i += mixBatch {
 		j := min(i+mixBatch, len(x))
-		if !s.batch(x[i:j], h[i:j]) {
+		if !s.batch(x[i:j], h[i:j], false) {
 			// An invalid observation in x[i:j] (batch changed nothing):
 			// report the first.
 			for k := i; k < j; k++ {
@@ -256,7 +256,7 @@ func (s *mixStream) addUntil(xs []float64, alpha float64) (int, bool, error) {
 	h := s.hs[:]
 	for i := 0; i < len(xs); {
 		c := xs[i:min(i+mixBatch, len(xs))]
-		if !s.batch(c, h[:len(c)]) {
+		if !s.batch(c, h[:len(c)], false) {
 			for j, x := range c {
 				if err := s.Add(x); err != nil {
 					return i + j, false, err
@@ -280,7 +280,7 @@ func (s *mixStream) addUntil(xs []float64, alpha float64) (int, bool, error) {
 
 func (s *mixStream) flush() {
 	if s.np > 0 {
-		s.batch(s.pend[:s.np], nil)
+		s.batch(s.pend[:s.np], nil, true)
 		s.np = 0
 		s.room = s.g.nmax - s.n
 	}
@@ -422,20 +422,30 @@ func (s *mixStream) step(x float64) {
 // a time with every test. Each lane's sum grows in grid order whichever
 // way its components are computed, so the values do not depend on which
 // components are plain or set aside.
-func (s *mixStream) batch(xs, h []float64) (ok bool) {
+func (s *mixStream) batch(xs, h []float64, checked bool) (ok bool) {
 	n := len(xs)
 	dd := s.d[:n]
 	N, n0 := s.pop.N, s.n
+	if N > 0 && n0+n > N {
+		return false
+	}
 	rem := 0.0
 	if N > 0 {
 		rem = float64(N - n0)
 	}
 	p := newMixPrep(s.nt, rem, s.sum)
+	mClear := s.meansClear(n)
+	switch {
+	case mClear && checked:
+		p.mode = mixPrepLean
+	case mClear:
+		p.mode = mixPrepNoM
+	}
 	mixPrep(xs, dd, &p)
-	if !(p.xmin >= 0 && p.xmax <= s.g.xmax && p.sum == p.sum && (N == 0 || n0+n <= N)) {
+	if !(p.sum == p.sum && (checked || p.xmin >= 0 && p.xmax <= s.g.xmax)) {
 		return false
 	}
-	if !(p.mmin > 1e-14 && p.mmax < s.mhi) {
+	if !mClear && !(p.mmin > 1e-14 && p.mmax < s.mhi) {
 		// Some null mean may be special (at or beyond 0 or u): step
 		// handles it, with the same values.
 		for j, x := range xs {
@@ -583,6 +593,30 @@ func (s *mixStream) scanAside(b *batchBound, n0, n1 int) (aside float64, first i
 		s.rebuildDeep()
 	}
 	return aside, first
+}
+
+// meansClear reports whether the null means of the next n draws are
+// certainly in (1e-14, mhi), where batch needs no test of them, from the
+// first alone. With N finite, m_{j+1} − m_j = (m_j − x_j)/(N − n − j − 1)
+// (j draws into the batch), and |m_j − x_j| <= xmax while m_j is in
+// [0, u] and x_j is valid, so every m_j is within n·xmax/(N − n0 − n) of
+// m_0; the computed m_j are within a few units in the last place of
+// (N/2 − S)/(N − n), S's rounding included, which slack covers. With N
+// infinite, m is 1/2.
+func (s *mixStream) meansClear(n int) bool {
+	N := s.pop.N
+	if N == 0 {
+		return 0.5 > 1e-14 && 0.5 < s.mhi
+	}
+	left := float64(N - s.n - n)
+	if !(left >= 1) {
+		return false
+	}
+	rem := float64(N - s.n)
+	m0 := (s.nt - s.sum) / rem
+	delta := float64(n) * s.g.xmax / left
+	slack := 0x1p-40 * float64(n+2) * (math.Abs(s.nt) + math.Abs(s.sum) + float64(n)*s.g.xmax) / left
+	return m0-delta-slack > 1e-14 && m0+delta+slack < s.mhi
 }
 
 // mixLanes adds an observation's four lane sums: lane l holds the sum, in

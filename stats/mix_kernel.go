@@ -60,7 +60,19 @@ type mixPrepState struct {
 	tot, sq                float64 // Σd and Σd²
 	mmin, mmax, xmin, xmax float64 // of the null means and of the observations
 	cube                   float64 // Σd³
+	// mode selects the bounds kept besides d's: mixPrepAll, mixPrepNoM
+	// (not m's: the caller knows they stay clear of 0 and u) or mixPrepLean
+	// (neither m's nor x's: the caller has checked the observations too).
+	// mixPrepGo keeps them all, whatever the mode.
+	mode int64
 }
+
+// The modes of mixPrepState.
+const (
+	mixPrepAll  = 0
+	mixPrepNoM  = 1
+	mixPrepLean = 2
+)
 
 func newMixPrep(nt, rem, sum float64) mixPrepState {
 	inf := math.Inf(1)

@@ -141,8 +141,49 @@ GLOBL half<>(SB), RODATA|NOPTR, $8
 //
 // mixPrepGo in SSE2. Registers: X0 nt, X1 rem, X2 sum, X3 dmin, X4 dmax,
 // X5 pmin, X6 pmax, X7 tot, X8 sq, X9 mmin, X10 mmax, X11 xmin, X12 xmax,
-// X13 m then d², X14 x then d, X15 Σd³. MINSD and MAXSD differ from mixPrepGo's comparisons
-// only for NaN and in the sign of a zero, which the bounds do not use.
+// X13 m then d², X14 x then d, X15 Σd³. MINSD and MAXSD differ from
+// mixPrepGo's comparisons only for NaN and in the sign of a zero, which the
+// bounds do not use. p.mode selects the bounds kept (see mixPrepState): one
+// loop per mode, for N finite and for N infinite (where m is 1/2 and its
+// bounds are set once).
+
+// PREPM: X13 = m = (nt − sum)/rem; rem −= 1.
+#define PREPM \
+	MOVAPD X0, X13;      \
+	SUBSD X2, X13;       \
+	DIVSD X1, X13;       \
+	SUBSD one<>(SB), X1
+
+#define TRACKM \
+	MINSD X13, X9;       \
+	MAXSD X13, X10
+
+#define TRACKX \
+	MINSD X14, X11;      \
+	MAXSD X14, X12
+
+// PREPD: with x in X14 and m in X13: sum, d into dd, and d's bounds.
+#define PREPD \
+	ADDSD X14, X2;       \
+	SUBSD X13, X14;      \
+	MOVSD X14, (DI);     \
+	MINSD X14, X3;       \
+	MAXSD X14, X4;       \
+	ADDSD X14, X7;       \
+	MINSD X7, X5;        \
+	MAXSD X7, X6;        \
+	MOVAPD X14, X13;     \
+	MULSD X14, X13;      \
+	ADDSD X13, X8;       \
+	MULSD X14, X13;      \
+	ADDSD X13, X15
+
+#define PNEXT(label) \
+	ADDQ $8, SI;         \
+	ADDQ $8, DI;         \
+	DECQ CX;             \
+	JNE  label
+
 TEXT ·mixPrepSSE(SB), NOSPLIT, $0-56
 	MOVQ xs_base+0(FP), SI
 	MOVQ xs_len+8(FP), CX
@@ -164,6 +205,7 @@ TEXT ·mixPrepSSE(SB), NOSPLIT, $0-56
 	MOVSD 88(AX), X11
 	MOVSD 96(AX), X12
 	MOVSD 104(AX), X15
+	MOVQ 112(AX), R8
 	XORPS X13, X13
 	UCOMISD X13, X1
 	JNE  finite
@@ -172,57 +214,52 @@ TEXT ·mixPrepSSE(SB), NOSPLIT, $0-56
 	MOVSD half<>(SB), X13
 	MINSD X13, X9
 	MAXSD X13, X10
+	CMPQ R8, $2
+	JEQ  infloopnox
 
 infloop:
+	MOVSD half<>(SB), X13
 	MOVSD (SI), X14
-	MINSD X14, X11
-	MAXSD X14, X12
-	ADDSD X14, X2
-	SUBSD half<>(SB), X14
-	MOVSD X14, (DI)
-	MINSD X14, X3
-	MAXSD X14, X4
-	ADDSD X14, X7
-	MINSD X7, X5
-	MAXSD X7, X6
-	MOVAPD X14, X13
-	MULSD X14, X13
-	ADDSD X13, X8
-	MULSD X14, X13
-	ADDSD X13, X15
-	ADDQ $8, SI
-	ADDQ $8, DI
-	DECQ CX
-	JNE  infloop
+	TRACKX
+	PREPD
+	PNEXT(infloop)
+	JMP  prepstore
+
+infloopnox:
+	MOVSD half<>(SB), X13
+	MOVSD (SI), X14
+	PREPD
+	PNEXT(infloopnox)
 	JMP  prepstore
 
 finite:
-	MOVAPD X0, X13
-	SUBSD X2, X13
-	DIVSD X1, X13
-	SUBSD one<>(SB), X1
-	MINSD X13, X9
-	MAXSD X13, X10
+	CMPQ R8, $1
+	JEQ  finitenom
+	CMPQ R8, $2
+	JEQ  finitelean
+
+finiteloop:
+	PREPM
+	TRACKM
 	MOVSD (SI), X14
-	MINSD X14, X11
-	MAXSD X14, X12
-	ADDSD X14, X2
-	SUBSD X13, X14
-	MOVSD X14, (DI)
-	MINSD X14, X3
-	MAXSD X14, X4
-	ADDSD X14, X7
-	MINSD X7, X5
-	MAXSD X7, X6
-	MOVAPD X14, X13
-	MULSD X14, X13
-	ADDSD X13, X8
-	MULSD X14, X13
-	ADDSD X13, X15
-	ADDQ $8, SI
-	ADDQ $8, DI
-	DECQ CX
-	JNE  finite
+	TRACKX
+	PREPD
+	PNEXT(finiteloop)
+	JMP  prepstore
+
+finitenom:
+	PREPM
+	MOVSD (SI), X14
+	TRACKX
+	PREPD
+	PNEXT(finitenom)
+	JMP  prepstore
+
+finitelean:
+	PREPM
+	MOVSD (SI), X14
+	PREPD
+	PNEXT(finitelean)
 
 prepstore:
 	MOVSD X1, 8(AX)

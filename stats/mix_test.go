@@ -108,8 +108,8 @@ func TestMixAside(t *testing.T) {
 			for j := 0; j < len(x); j += mixBatch {
 				k := min(j+mixBatch, len(x))
 				h1, h2 := make([]float64, k-j), make([]float64, k-j)
-				aside.batch(x[j:k], h1)
-				exact.batch(x[j:k], h2)
+				aside.batch(x[j:k], h1, false)
+				exact.batch(x[j:k], h2, false)
 				for l := range h1 {
 					if math.Float64bits(h1[l]) != math.Float64bits(h2[l]) {
 						t.Fatalf("sample %d N=%d: history[%d] = %v set aside, %v exact", i, N, j+l, h1[l], h2[l])
@@ -262,7 +262,7 @@ func TestPropertyMixAsideIsExact(t *testing.T) {
 		e2.exact = true
 		h := make([]float64, len(x))
 		for i := 0; i < len(x); i += mixBatch {
-			e2.batch(x[i:min(i+mixBatch, len(x))], h[i:min(i+mixBatch, len(x))])
+			e2.batch(x[i:min(i+mixBatch, len(x))], h[i:min(i+mixBatch, len(x))], false)
 		}
 		for i := range len(x) - 1 {
 			if math.Float64bits(whole.History[i]) != math.Float64bits(h[i]) {
