@@ -511,11 +511,7 @@ func (s *mixStream) batch(xs, h []float64, checked bool) (ok bool) {
 	}
 	q.init = false
 	if !s.exact {
-		for _, k := range live {
-			if s.setAside(k, n1) {
-				s.sleep(k, s.lams[k], &s.acc)
-			}
-		}
+		s.setAsideLow(live, n1)
 	}
 	s.keepHistory(dd, b.dmin, first, n1)
 	// record, for each observation, and the history entries.
@@ -682,7 +678,7 @@ func (s *mixStream) flushPlain(dd, hl []float64) {
 // sums (relative 2^-45 at most). It returns the scale (see scaleOf).
 func (s *mixStream) plain(k int, lam float64, b *batchBound) (sc scale, class int) {
 	v, e := s.f[k], s.e[k]
-	if !(v > 0) || e < -400 || !inRange(v) || !(lam*b.dmin > -0.999) {
+	if !(v > 0) || !inRange(v) || !(lam*b.dmin > -0.999) {
 		return scale{}, mixChecked
 	}
 	K := 1.0
@@ -707,7 +703,7 @@ func (s *mixStream) plain(k int, lam float64, b *batchBound) (sc scale, class in
 	switch {
 	case !(lg+up+2 <= 300 && lg+down-1 >= -299):
 		return scale{}, mixChecked
-	case lg+float64(e)+down-1 >= -45:
+	case lg+float64(e)+down-1 >= -45 && e >= -400:
 		return scaleOf(e), mixPlainClass
 	case lg+float64(e)+up+2 <= 1000:
 		return scaleOf(e), mixMaybeLow // and stays below +Inf

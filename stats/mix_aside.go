@@ -83,31 +83,48 @@ func (s *mixStream) staysLow(k int, lam float64, b *batchBound) bool {
 	return true
 }
 
-// setAside sets component k aside after observation n if it is low by a
-// clear margin (or exactly 0), and reports whether it did.
-func (s *mixStream) setAside(k, n int) bool {
+// lowBound reports whether component k is low by a clear margin (or
+// exactly 0), and then the bound of ln of its value that setAside records.
+func (s *mixStream) lowBound(k int) (lnb float64, ok bool) {
 	f := s.f[k]
 	if !(f >= 0) {
-		return false // negative or NaN
+		return 0, false // negative or NaN
 	}
 	if x := int(math.Float64bits(f)>>52&0x7ff) - 1023 + s.e[k]; f > 0x1p-1000 && x > -40 {
-		return false // above 2^-40: not low (a quick test before the logarithm)
+		return 0, false // above 2^-40: not low (a quick test before the logarithm)
 	}
-	lnb := -1e300 // exactly 0: stays 0 (and the bound's arithmetic stays finite)
+	lnb = -1e300 // exactly 0: stays 0 (and the bound's arithmetic stays finite)
 	if f > 0 {
 		lnb = math.Log(f) + float64(s.e[k])*math.Ln2
 		if !(lnb <= mixCut-1) {
-			return false
+			return 0, false
 		}
 		lnb += 0x1p-40 * (math.Abs(lnb) + 1)
 	}
+	return lnb, true
+}
+
+// setAside sets component k aside after observation n, its bound being
+// lnb (see lowBound).
+func (s *mixStream) setAside(k, n int, lnb float64) {
 	s.at[k], s.lnb[k] = n, lnb
 	s.from[k] = n
-	if f == 0 {
+	if s.f[k] == 0 {
 		s.from[k] = math.MaxInt // stays 0: needs no d
 	}
 	s.nstale++
-	return true
+}
+
+// setAsideLow sets aside, after observation n, the live components that
+// are low by a clear margin, and lets them sleep if they are far enough
+// below the cut.
+func (s *mixStream) setAsideLow(live []int, n int) {
+	for _, k := range live {
+		if lnb, ok := s.lowBound(k); ok {
+			s.setAside(k, n, lnb)
+			s.sleep(k, s.lams[k], &s.acc)
+		}
+	}
 }
 
 // catchUp brings set-aside component k up to observation n (the first n
