@@ -45,16 +45,7 @@ func TestAGRAPAStreamHeldDraws(t *testing.T) {
 						if s.N() != i || general.N() != i {
 							t.Fatalf("N = %d, %d, want %d", s.N(), general.N(), i)
 						}
-						var got, want float64
-						switch r.IntN(3) {
-						case 0:
-							got, want = s.P(), general.P()
-						case 1:
-							got, want = s.Last(), general.Last()
-						default:
-							got, want = s.(stream).rawLast(), general.rawLast()
-						}
-						if math.Float64bits(got) != math.Float64bits(want) {
+						if got, want := askBoth(r, s, general); math.Float64bits(got) != math.Float64bits(want) {
 							t.Fatalf("%s sample %d N %d after %d draws: %v, general path %v", bet.Name(), si, N, i, got, want)
 						}
 					}
@@ -129,16 +120,7 @@ func TestAGRAPAStreamEagerAndHeld(t *testing.T) {
 					if r.IntN(1+3*r.IntN(2)+100*(r.IntN(50)/49)) != 0 {
 						continue
 					}
-					var got, want float64
-					switch r.IntN(3) {
-					case 0:
-						got, want = s.P(), general.P()
-					case 1:
-						got, want = s.Last(), general.Last()
-					default:
-						got, want = s.(stream).rawLast(), general.rawLast()
-					}
-					if math.Float64bits(got) != math.Float64bits(want) {
+					if got, want := askBoth(r, s, general); math.Float64bits(got) != math.Float64bits(want) {
 						t.Fatalf("sample %d N %d after draw %d: %v, general path %v", si, N, i, got, want)
 					}
 				}
@@ -176,4 +158,16 @@ func TestAGRAPAStreamReportPatterns(t *testing.T) {
 			}
 		}
 	}
+}
+
+// askBoth asks stream s and the general path the same question, chosen at
+// random: P, Last or rawLast.
+func askBoth(r *rand.Rand, s Stream, general *bettingStream) (got, want float64) {
+	switch r.IntN(3) {
+	case 0:
+		return s.P(), general.P()
+	case 1:
+		return s.Last(), general.Last()
+	}
+	return s.(stream).rawLast(), general.rawLast()
 }
