@@ -179,7 +179,7 @@ type mixStream struct {
 	d  [mixBatch]float64
 	hl [4 * mixBatch]float64
 	lo [4 * mixBatch]float64
-	hs [mixBatch]float64 // the history entries when the caller wants none
+	hs [mixBatch]float64 // addUntil's scratch: a batch's history entries
 	q  mixQueue
 }
 
