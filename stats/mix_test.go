@@ -304,3 +304,60 @@ func TestMixNegativeZero(t *testing.T) {
 		}
 	}
 }
+
+// Setting aside, sleeping and deep sleepers change no value, over 24
+// samples of 60,000-180,000 draws whose true mean drifts around the null
+// (so that components sink, sleep, group and come back), with u = 1 and
+// others, N infinite and finite, and the default grid or random ones.
+func TestMixAsideVaried(t *testing.T) {
+	deepSeen := 0
+	for seed := uint64(0); seed < 24; seed++ {
+		r := rand.New(rand.NewPCG(seed, 99))
+		n := 60_000 + r.IntN(120_000)
+		x := make([]float64, n)
+		p1 := 0.40 + 0.15*r.Float64()
+		u := []float64{1, 2 / 1.98, 1.3}[seed%3]
+		for i := range x {
+			q := p1 + 0.1*math.Sin(float64(i)/float64(5000+r.IntN(3)))
+			switch v := r.Float64(); {
+			case v < q:
+				x[i] = u * 0.999
+			case v < q+0.45:
+				x[i] = 0
+			default:
+				x[i] = u / 2
+			}
+		}
+		N := 0
+		if seed%2 == 1 {
+			N = n + r.IntN(3*n)
+		}
+		var lams []float64
+		if seed%4 == 3 {
+			for range 1 + r.IntN(30) {
+				lams = append(lams, 2*r.Float64()/u)
+			}
+		}
+		b := MixBetting{Population: Population{N: N, U: u}, Lams: lams}
+		aside, _ := b.start()
+		exact, _ := b.start()
+		exact.exact = true
+		h1, h2 := make([]float64, n), make([]float64, n)
+		for i := 0; i < n; i += mixBatch {
+			j := min(i+mixBatch, n)
+			aside.batch(x[i:j], h1[i:j], false)
+			exact.batch(x[i:j], h2[i:j], false)
+		}
+		for i := range h1 {
+			if math.Float64bits(h1[i]) != math.Float64bits(h2[i]) {
+				t.Fatalf("seed %d: history[%d] = %v set aside, %v exact", seed, i, h1[i], h2[i])
+			}
+		}
+		if len(aside.deep) > 0 {
+			deepSeen++
+		}
+	}
+	if deepSeen < 5 {
+		t.Errorf("deep sleepers grouped in only %d of 24 samples", deepSeen)
+	}
+}
