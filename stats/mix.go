@@ -425,6 +425,11 @@ func (s *mixStream) step(x float64) {
 func (s *mixStream) batch(xs, h []float64, checked bool) (ok bool) {
 	n := len(xs)
 	dd := s.d[:n]
+	if s.nstale > 0 {
+		// Components are set aside: the d are likely to be kept
+		// (keepHistory), so they go straight into the log's room.
+		dd = s.dh.reserve(n)
+	}
 	N, n0 := s.pop.N, s.n
 	if N > 0 && n0+n > N {
 		return false

@@ -200,65 +200,11 @@ func (s *mixStream) keepHistory(dd []float64, dmin float64, first, n1 int) {
 		s.dh.reset(n1)
 		return
 	}
-	s.dh.append(dd)
+	if s.dh.reserved(dd) {
+		s.dh.commit(len(dd)) // batch wrote them in the log's room
+	} else {
+		s.dh.append(dd)
+	}
 	s.dh.dmin = min(s.dh.dmin, dmin)
 	s.dh.dropBefore(first)
-}
-
-// dlog holds the d of consecutive observations in chunks, so that growing
-// it copies nothing and its oldest chunks can be dropped and reused.
-type dlog struct {
-	dmin   float64     // at most every d held (the least appended since reset)
-	base   int         // the observation whose d is chunks[0][0]
-	chunks [][]float64 // each dlogChunk long but the last, which is not empty
-	free   [][]float64
-}
-
-const dlogChunk = 1 << 12
-
-// reset empties the log; the next d appended is observation n's.
-func (l *dlog) reset(n int) {
-	for _, c := range l.chunks {
-		l.free = append(l.free, c[:0])
-	}
-	l.chunks, l.base, l.dmin = l.chunks[:0], n, math.Inf(1)
-}
-
-func (l *dlog) append(dd []float64) {
-	for len(dd) > 0 {
-		if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == dlogChunk {
-			var c []float64
-			if nf := len(l.free); nf > 0 {
-				c, l.free = l.free[nf-1], l.free[:nf-1]
-			} else {
-				c = make([]float64, 0, dlogChunk)
-			}
-			l.chunks = append(l.chunks, c)
-		}
-		last := &l.chunks[len(l.chunks)-1]
-		m := min(len(dd), dlogChunk-len(*last))
-		*last = append(*last, dd[:m]...)
-		dd = dd[m:]
-	}
-}
-
-// dropBefore drops the whole chunks before observation n.
-func (l *dlog) dropBefore(n int) {
-	i := 0
-	for i < len(l.chunks)-1 && l.base+dlogChunk <= n {
-		l.free = append(l.free, l.chunks[i][:0])
-		l.base += dlogChunk
-		i++
-	}
-	if i > 0 {
-		l.chunks = l.chunks[:copy(l.chunks, l.chunks[i:])]
-	}
-}
-
-// segment is the longest run of consecutive d held from observation i on,
-// ending before observation n.
-func (l *dlog) segment(i, n int) []float64 {
-	off := i - l.base
-	c := l.chunks[off/dlogChunk]
-	return c[off%dlogChunk : min(len(c), off%dlogChunk+n-i)]
 }
