@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"runtime"
 	"slices"
 )
 
@@ -163,8 +164,8 @@ type mixStream struct {
 	snap             []mixAcc
 	mhi              float64 // a null mean in (1e-14, mhi) is not special
 	nstale           int
-	dh               dlog
-	exact            bool // never set a component aside (tests compare the two)
+	dh               *dlog // its own object, which the stream's cleanup releases
+	exact            bool  // never set a component aside (tests compare the two)
 
 	maxT, lastT float64 // the largest and the last sum of the components (L·M)
 	nan         bool    // some sum was NaN
@@ -198,7 +199,9 @@ func newMixStream(p Population, lams []float64) *mixStream {
 	s.xbits = math.Float64bits(s.g.xmax)
 	s.isDeep = make([]bool, len(lams))
 	s.dissolveDeep()
+	s.dh = new(dlog)
 	s.dh.reset(0)
+	runtime.AddCleanup(s, (*dlog).release, s.dh)
 	for k, lam := range lams {
 		s.f[k], s.at[k] = 1, -1
 		if q := lam * lam / (2 * (1 + lam*p.U)) * (1 - 0x1p-40); q < 0x1p500 {

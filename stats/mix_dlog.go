@@ -1,6 +1,9 @@
 package stats
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // dlog holds the d of consecutive observations in chunks, so that growing
 // it copies nothing and its oldest chunks can be dropped and reused. A
@@ -38,7 +41,47 @@ func (l *dlog) newChunk() []float64 {
 		l.free = l.free[:nf-1]
 		return c
 	}
+	return dlogGet()
+}
+
+// dlogPool holds the chunks of logs whose streams are gone (see release),
+// up to dlogPoolMax of them (32 MB), for new logs: a simulation that starts
+// stream after stream reuses them instead of having fresh memory zeroed
+// for each. A chunk's old contents are never read: a log reads only what
+// it wrote.
+var dlogPool struct {
+	sync.Mutex
+	chunks [][]float64
+}
+
+const dlogPoolMax = 1024
+
+func dlogGet() []float64 {
+	dlogPool.Lock()
+	defer dlogPool.Unlock()
+	if n := len(dlogPool.chunks); n > 0 {
+		c := dlogPool.chunks[n-1]
+		dlogPool.chunks[n-1] = nil
+		dlogPool.chunks = dlogPool.chunks[:n-1]
+		return c[:0]
+	}
 	return make([]float64, 0, dlogChunk)
+}
+
+// release gives every chunk of the log to the pool; the log must not be
+// used afterwards. It runs as the cleanup of the log's stream (see
+// newMixStream), once the stream is unreachable.
+func (l *dlog) release() {
+	dlogPool.Lock()
+	defer dlogPool.Unlock()
+	for _, cs := range [][][]float64{l.chunks, l.free, {l.room}} {
+		for _, c := range cs {
+			if cap(c) == dlogChunk && len(dlogPool.chunks) < dlogPoolMax {
+				dlogPool.chunks = append(dlogPool.chunks, c[:0])
+			}
+		}
+	}
+	l.chunks, l.free, l.room, l.resv = nil, nil, nil, nil
 }
 
 // reserve returns room for the d of the next k <= dlogChunk observations,

@@ -2,7 +2,9 @@ package stats
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // The log gives back, from every observation held, the d appended or
@@ -73,4 +75,77 @@ func TestDlog(t *testing.T) {
 			i += len(seg)
 		}
 	}
+}
+
+// A released log's chunks go to the pool, empty, and new logs take them
+// from there; the pool keeps at most dlogPoolMax.
+func TestDlogPool(t *testing.T) {
+	dlogPool.Lock()
+	saved := dlogPool.chunks
+	dlogPool.chunks = nil
+	dlogPool.Unlock()
+	defer func() {
+		dlogPool.Lock()
+		dlogPool.chunks = saved
+		dlogPool.Unlock()
+	}()
+	var l dlog
+	l.reset(0)
+	l.append(make([]float64, 3*dlogChunk+5))
+	l.dropBefore(dlogChunk) // one chunk to the log's own free list
+	l.reserve(7)            // and room in the last chunk
+	l.release()
+	if got := len(dlogPool.chunks); got != 4 {
+		t.Fatalf("pool holds %d chunks after release, want 4", got)
+	}
+	var m dlog
+	m.reset(0)
+	m.append([]float64{1, 2, 3})
+	if len(dlogPool.chunks) != 3 || m.segment(0, 3)[2] != 3 {
+		t.Fatalf("a new log did not take a pooled chunk (pool %d)", len(dlogPool.chunks))
+	}
+	big := dlog{chunks: make([][]float64, dlogPoolMax+10)}
+	for i := range big.chunks {
+		big.chunks[i] = make([]float64, 0, dlogChunk)
+	}
+	big.release()
+	if len(dlogPool.chunks) != dlogPoolMax {
+		t.Fatalf("pool holds %d chunks, at most %d", len(dlogPool.chunks), dlogPoolMax)
+	}
+}
+
+// A mix_betting_mart stream that is gone gives its log's chunks back (its
+// cleanup runs after a collection).
+func TestMixStreamReleasesLog(t *testing.T) {
+	dlogPool.Lock()
+	before := len(dlogPool.chunks)
+	dlogPool.Unlock()
+	if before > dlogPoolMax-100 {
+		t.Skip("pool nearly full")
+	}
+	func() {
+		s, _ := MixBetting{Population: Population{N: 1_000_000}}.start()
+		x := mixSamples
+		xs, _ := x()
+		for _, v := range xs[0][:100_000] {
+			if err := s.Add(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = s.P()
+		if len(s.dh.chunks) == 0 {
+			t.Fatal("the log holds nothing: the test tests nothing")
+		}
+	}()
+	for range 200 {
+		runtime.GC()
+		dlogPool.Lock()
+		after := len(dlogPool.chunks)
+		dlogPool.Unlock()
+		if after > before {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("the stream's log was not released to the pool")
 }
