@@ -56,7 +56,9 @@ import (
 // it is tested against running sums of the batches' statistics, and whole
 // groups of sleepers at once (mix_sleep.go). A set-aside component counts
 // 1 at each draw, as its exact value would, and the draws' d are kept
-// (8 bytes a draw while any component needs them); when the bound no longer
+// (8 bytes a draw while any component needs them, in chunks that go to a
+// process-wide pool of up to 32 MB for later streams once the stream is
+// gone); when the bound no longer
 // proves it, the component is brought up to date by the very
 // multiplications it skipped, in order, so every value is the one computed
 // draw by draw (tests compare the two bit for bit, with every component
