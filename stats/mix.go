@@ -444,7 +444,7 @@ func (s *mixStream) batch(xs, h []float64, checked bool) (ok bool) {
 		rem = float64(N - n0)
 	}
 	p := newMixPrep(s.nt, rem, s.sum)
-	mClear := s.meansClear(n)
+	mlo, mhi, mClear := s.meansClear(n)
 	switch {
 	case mClear && checked:
 		p.mode = mixPrepLean
@@ -454,6 +454,11 @@ func (s *mixStream) batch(xs, h []float64, checked bool) (ok bool) {
 	mixPrep(xs, dd, &p)
 	if !(p.sum == p.sum && (checked || p.xmin >= 0 && p.xmax <= s.g.xmax)) {
 		return false
+	}
+	if mClear {
+		// The first pass skipped d's bounds too: x in [0, xmax] and m in
+		// [mlo, mhi] bound d = x − m (rounding is monotone).
+		p.dmin, p.dmax = -mhi, s.g.xmax-mlo
 	}
 	if !mClear && !(p.mmin > 1e-14 && p.mmax < s.mhi) {
 		// Some null mean may be special (at or beyond 0 or u): step
@@ -603,26 +608,27 @@ func (s *mixStream) scanAside(b *batchBound, n0, n1 int) (aside float64, first i
 
 // meansClear reports whether the null means of the next n draws are
 // certainly in (1e-14, mhi), where batch needs no test of them, from the
-// first alone. With N finite, m_{j+1} − m_j = (m_j − x_j)/(N − n − j − 1)
-// (j draws into the batch), and |m_j − x_j| <= xmax while m_j is in
-// [0, u] and x_j is valid, so every m_j is within n·xmax/(N − n0 − n) of
-// m_0; the computed m_j are within a few units in the last place of
-// (N/2 − S)/(N − n), S's rounding included, which slack covers. With N
-// infinite, m is 1/2.
-func (s *mixStream) meansClear(n int) bool {
+// first alone, and if so an interval [lo, hi] that holds them all. With N
+// finite, m_{j+1} − m_j = (m_j − x_j)/(N − n − j − 1) (j draws into the
+// batch), and |m_j − x_j| <= xmax while m_j is in [0, u] and x_j is valid,
+// so every m_j is within n·xmax/(N − n0 − n) of m_0; the computed m_j are
+// within a few units in the last place of (N/2 − S)/(N − n), S's rounding
+// included, which slack covers. With N infinite, m is 1/2.
+func (s *mixStream) meansClear(n int) (lo, hi float64, ok bool) {
 	N := s.pop.N
 	if N == 0 {
-		return 0.5 > 1e-14 && 0.5 < s.mhi
+		return 0.5, 0.5, 0.5 > 1e-14 && 0.5 < s.mhi
 	}
 	left := float64(N - s.n - n)
 	if !(left >= 1) {
-		return false
+		return 0, 0, false
 	}
 	rem := float64(N - s.n)
 	m0 := (s.nt - s.sum) / rem
 	delta := float64(n) * s.g.xmax / left
 	slack := 0x1p-40 * float64(n+2) * (math.Abs(s.nt) + math.Abs(s.sum) + float64(n)*s.g.xmax) / left
-	return m0-delta-slack > 1e-14 && m0+delta+slack < s.mhi
+	lo, hi = m0-delta-slack, m0+delta+slack
+	return lo, hi, lo > 1e-14 && hi < s.mhi
 }
 
 // mixLanes adds an observation's four lane sums: lane l holds the sum, in

@@ -60,10 +60,11 @@ type mixPrepState struct {
 	tot, sq                float64 // Σd and Σd²
 	mmin, mmax, xmin, xmax float64 // of the null means and of the observations
 	cube                   float64 // Σd³
-	// mode selects the bounds kept besides d's: mixPrepAll, mixPrepNoM
-	// (not m's: the caller knows they stay clear of 0 and u) or mixPrepLean
-	// (neither m's nor x's: the caller has checked the observations too).
-	// mixPrepGo keeps them all, whatever the mode.
+	// mode selects the bounds kept: mixPrepAll, mixPrepNoM (not m's nor
+	// d's: the caller knows an interval that holds the means, which bounds
+	// d too) or mixPrepLean (nor x's: the caller has checked the
+	// observations too). The sums and the partial sums' bounds are always
+	// kept. mixPrepGo keeps them all, whatever the mode.
 	mode int64
 }
 

@@ -162,13 +162,16 @@ GLOBL half<>(SB), RODATA|NOPTR, $8
 	MINSD X14, X11;      \
 	MAXSD X14, X12
 
-// PREPD: with x in X14 and m in X13: sum, d into dd, and d's bounds.
+// TRACKD: d's bounds (with d in X14).
+#define TRACKD \
+	MINSD X14, X3;       \
+	MAXSD X14, X4
+
+// PREPD: with x in X14 and m in X13: sum, d into dd, and the sums.
 #define PREPD \
 	ADDSD X14, X2;       \
 	SUBSD X13, X14;      \
 	MOVSD X14, (DI);     \
-	MINSD X14, X3;       \
-	MAXSD X14, X4;       \
 	ADDSD X14, X7;       \
 	MINSD X7, X5;        \
 	MAXSD X7, X6;        \
@@ -216,6 +219,17 @@ TEXT ·mixPrepSSE(SB), NOSPLIT, $0-56
 	MAXSD X13, X10
 	CMPQ R8, $2
 	JEQ  infloopnox
+	CMPQ R8, $1
+	JEQ  infloop
+
+infloopall:
+	MOVSD half<>(SB), X13
+	MOVSD (SI), X14
+	TRACKX
+	PREPD
+	TRACKD
+	PNEXT(infloopall)
+	JMP  prepstore
 
 infloop:
 	MOVSD half<>(SB), X13
@@ -244,6 +258,7 @@ finiteloop:
 	MOVSD (SI), X14
 	TRACKX
 	PREPD
+	TRACKD
 	PNEXT(finiteloop)
 	JMP  prepstore
 

@@ -93,17 +93,20 @@ func TestMixPrepRecord(t *testing.T) {
 					t.Fatalf("trial %d: d[%d] = %v by Go, %v by the kernel", trial, j, d1[j], d2[j])
 				}
 			}
-			b1 := []float64{p1.dmin, p1.dmax, p1.pmin, p1.pmax, p1.tot, p1.sq, p1.cube, p1.xmin, p1.xmax, p1.mmin, p1.mmax}
-			b2 := []float64{p2.dmin, p2.dmax, p2.pmin, p2.pmax, p2.tot, p2.sq, p2.cube, p2.xmin, p2.xmax, p2.mmin, p2.mmax}
-			// The bounds the mode keeps (m's are kept for N infinite, where
-			// m is 1/2 throughout).
+			b1 := []float64{p1.pmin, p1.pmax, p1.tot, p1.sq, p1.cube, p1.xmin, p1.xmax, p1.dmin, p1.dmax, p1.mmin, p1.mmax}
+			b2 := []float64{p2.pmin, p2.pmax, p2.tot, p2.sq, p2.cube, p2.xmin, p2.xmax, p2.dmin, p2.dmax, p2.mmin, p2.mmax}
+			// The bounds the mode keeps: the sums and partial sums always,
+			// x's unless lean, d's and m's only in mixPrepAll (m's are set
+			// once for N infinite, where m is 1/2 throughout).
 			switch {
 			case p2.mode == mixPrepLean && rem != 0:
-				b1, b2 = b1[:7], b2[:7]
+				b1, b2 = b1[:5], b2[:5]
 			case p2.mode == mixPrepLean:
-				b1, b2 = append(b1[:7], b1[9:]...), append(b2[:7], b2[9:]...)
+				b1, b2 = append(b1[:5], b1[9:]...), append(b2[:5], b2[9:]...)
 			case p2.mode == mixPrepNoM && rem != 0:
-				b1, b2 = b1[:9], b2[:9]
+				b1, b2 = b1[:7], b2[:7]
+			case p2.mode == mixPrepNoM:
+				b1, b2 = append(b1[:7], b1[9:]...), append(b2[:7], b2[9:]...)
 			}
 			for i := range b1 {
 				if b1[i] != b2[i] {
