@@ -95,11 +95,22 @@ func (a *agrapaRun) betsOne(xi float64, t *float64) bool {
 }
 
 // betsPairs is betsPairsGo, with its pairs on the common path (lam = raw
-// after both draws, see agrapaPairs) by a kernel where there is one.
+// after both draws, see agrapaPairs) by a kernel where there is one:
+// betsPairsGo takes each pair the kernel stops before.
 func (a *agrapaRun) betsPairs(xs, t []float64) (int, bool) {
-	k := a.agrapaPairs(xs, t)
-	j, stop := a.betsPairsGo(xs[k:], t[k:])
-	return k + j, stop
+	if !useAGRAPAKernel {
+		return a.betsPairsGo(xs, t)
+	}
+	k := 0
+	for {
+		if k += a.agrapaPairs(xs[k:], t[k:]); len(xs)-k < 2 {
+			return k, false
+		}
+		j, stop := a.betsPairsGo(xs[k:k+2], t[k:k+2])
+		if k += j; stop || j < 2 {
+			return k, stop
+		}
+	}
 }
 
 // betsPairsGo is bets for draws n+1 and n+2, n odd, then n+3 and n+4, ...:

@@ -88,6 +88,19 @@ func TestAGRAPAPairsKernel(t *testing.T) {
 		for j := range xs {
 			xs[j] = agrapaKernelDraw(r, U, bias, bad)
 		}
+		switch r.IntN(4) {
+		case 0:
+			a.mspan = uint64(float64(a.mspan) * (0.9 + 0.1*r.Float64())) // m leaves (0, u) sooner
+		case 1:
+			// The second draw's raw·m1 is lo, to the bit: betsPairsGo
+			// takes raw, and the kernel must too.
+			if len(xs) >= 2 {
+				b := a
+				if j, _ := b.betsPairsGo(xs[:2], make([]float64, 2)); j == 2 {
+					a.lo = b.raw * b.m
+				}
+			}
+		}
 		t1, t2 := make([]float64, len(xs)), make([]float64, len(xs))
 		a1, a2, a3 := a, a, a
 		j1, stop1 := a1.betsPairs(xs, t1)
