@@ -171,3 +171,134 @@ agzero1:
 	SHLQ $1, DX
 	JNE  agstop
 	JMP  agback1
+
+// AGDRAWV is AGDRAW in AVX's three-operand (VEX) forms, with fewer copies:
+// the same operations in the same order.
+#define AGDRAWV(off, MEAN, RK, M, LAM, P, MU, M1, RAW, T1, zero, back) \
+	MOVQ off(SI)(BX*8), R11;        \
+	CMPQ R11, R8;                   \
+	JHI  zero;                      \
+back:                               \
+	VMOVQ R11, T1;                  \
+	VSUBSD M, T1, RAW;              \
+	VMULSD LAM, RAW, RAW;           \
+	VADDSD agone<>(SB), RAW, RAW;   \
+	VMOVSD RAW, off(DI)(BX*8);      \
+	VADDSD T1, X1, X1;              \
+	VMOVSD agrapaRun_nt(AX), M1;    \
+	VSUBSD X1, M1, M1;              \
+	VMULSD P, M1, M1;               \
+	VSUBSD MEAN, T1, LAM;           \
+	VMULSD RK, LAM, MU;             \
+	VADDSD MEAN, MU, MU;            \
+	VSUBSD MU, T1, T1;              \
+	VMULSD LAM, T1, T1;             \
+	VADDSD T1, X3, X3;              \
+	VSUBSD MU, M, T1;               \
+	VMULSD T1, T1, T1;              \
+	VMULSD RK, X3, LAM;             \
+	VADDSD T1, LAM, LAM;            \
+	VSUBSD M, MU, RAW;              \
+	VDIVSD LAM, RAW, RAW;           \
+	VMOVQ M1, R11;                  \
+	SUBQ R9, R11;                   \
+	CMPQ R11, R10;                  \
+	JCC  agvstop;                   \
+	VMULSD M1, RAW, T1;             \
+	VMOVQ T1, R11;                  \
+	DECQ R11;                       \
+	CMPQ R11, R12;                  \
+	JCC  agvstop
+
+// func agrapaPairsAVX(xs, t []float64, a *agrapaRun, lob uint64) int
+//
+// agrapaPairsSSE in AVX's VEX forms (the caller has checked for AVX).
+TEXT ·agrapaPairsAVX(SB), NOSPLIT, $0-72
+	MOVQ xs_len+8(FP), CX
+	XORQ R13, R13
+	ANDQ $~1, CX
+	JEQ  agvnone
+
+agvstart:
+	MOVQ xs_base+0(FP), SI
+	MOVQ t_base+24(FP), DI
+	MOVQ a+48(FP), AX
+	MOVQ lob+56(FP), R12
+	XORQ BX, BX
+	MOVQ agrapaRun_n(AX), R11
+	INCQ R11
+	VXORPD X0, X0, X0
+	VCVTSI2SDQ R11, X0, X0
+	VMOVSD agrapaRun_sum(AX), X1
+	VMOVSD agrapaRun_mean(AX), X2
+	VMOVSD agrapaRun_m2(AX), X3
+	VMOVSD agrapaRun_rk(AX), X4
+	VMOVSD agrapaRun_m(AX), X5
+	VMOVSD agrapaRun_lam(AX), X6
+	MOVQ agrapaRun_xbits(AX), R8
+	MOVQ agrapaRun_mlo(AX), R9
+	MOVQ agrapaRun_mspan(AX), R10
+
+agvloop:
+	// D (X8), fn+1 (X9), D−1 (X10), fn+2 (X11), a1 (X12), a0 (X13).
+	VMOVSD agrapaRun_nf(AX), X8
+	VSUBSD X0, X8, X8
+	VADDSD agone<>(SB), X0, X9
+	VSUBSD agone<>(SB), X8, X10
+	VADDSD agone<>(SB), X9, X11
+	VADDSD agtwo<>(SB), X0, X0
+	VMULSD X11, X10, X12
+	VMULSD X9, X8, X13
+	// q = 1/(a0·a1), r0 = a1·q (X12), r1 = a0·q (X13).
+	VMULSD X12, X13, X14
+	VMOVSD agone<>(SB), X7
+	VDIVSD X14, X7, X7
+	VMULSD X7, X12, X12
+	VMULSD X7, X13, X13
+	VMULSD X12, X9, X9
+	VMULSD X12, X8, X8
+	VMULSD X13, X11, X11
+	VMULSD X13, X10, X10
+
+	AGDRAWV(0, X2, X4, X5, X6, X9, X12, X13, X14, X15, agvzero0, agvback0)
+	AGDRAWV(8, X12, X8, X13, X14, X11, X2, X5, X6, X15, agvzero1, agvback1)
+
+	VMOVAPD X10, X4
+	ADDQ $2, BX
+	CMPQ BX, CX
+	JLT  agvloop
+
+	VMOVSD X1, agrapaRun_sum(AX)
+	VMOVSD X2, agrapaRun_mean(AX)
+	VMOVSD X3, agrapaRun_m2(AX)
+	VMOVSD X4, agrapaRun_rk(AX)
+	VMOVSD X5, agrapaRun_m(AX)
+	VMOVSD X6, agrapaRun_lam(AX)
+	VMOVSD X7, agrapaRun_q(AX)
+	MOVQ BX, ret+64(FP)
+	RET
+
+agvnone:
+	MOVQ $0, ret+64(FP)
+	RET
+
+agvstop:
+	TESTQ R13, R13
+	JNE  agvnone // cannot happen
+	MOVQ BX, CX
+	INCQ R13
+	TESTQ CX, CX
+	JEQ  agvnone
+	JMP  agvstart
+
+agvzero0:
+	MOVQ R11, DX
+	SHLQ $1, DX
+	JNE  agvstop
+	JMP  agvback0
+
+agvzero1:
+	MOVQ R11, DX
+	SHLQ $1, DX
+	JNE  agvstop
+	JMP  agvback1

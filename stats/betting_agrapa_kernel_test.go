@@ -39,7 +39,19 @@ func agrapaKernelDraw(r *rand.Rand, u, bias float64, bad int) float64 {
 // states after random prefixes of random samples, with invalid draws,
 // null means that leave (0, u), bets the kernel does not take (raw·m1 >
 // lo, raw <= 0) and the population's last draws.
+// Both kernels where there is AVX.
 func TestAGRAPAPairsKernel(t *testing.T) {
+	defer func(v bool) { agrapaAVX = v }(agrapaAVX)
+	for _, avx := range []bool{false, true} {
+		if avx && !useAVX {
+			continue
+		}
+		agrapaAVX = avx
+		t.Run(map[bool]string{false: "sse", true: "avx"}[avx], testAGRAPAPairsKernel)
+	}
+}
+
+func testAGRAPAPairsKernel(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	var taken, calls, partial, exits int
 	for trial := range 20000 {

@@ -7,3 +7,5 @@ package stats
 func (a *agrapaRun) agrapaPairs(xs, t []float64) int { return 0 }
 
 const useAGRAPAKernel = false
+
+var agrapaAVX = false
