@@ -94,13 +94,32 @@ func (a *agrapaRun) betsOne(xi float64, t *float64) bool {
 	return true
 }
 
-// betsPairs is bets for draws n+1 and n+2, n odd, then n+3 and n+4, ...:
+// betsPairs is betsPairsGo, with its pairs on the common path (lam = raw
+// after both draws, see agrapaPairs) by a kernel where there is one:
+// betsPairsGo takes each pair the kernel stops before.
+func (a *agrapaRun) betsPairs(xs, t []float64) (int, bool) {
+	if !useAGRAPAKernel {
+		return a.betsPairsGo(xs, t)
+	}
+	k := 0
+	for {
+		if k += a.agrapaPairs(xs[k:], t[k:]); len(xs)-k < 2 {
+			return k, false
+		}
+		j, stop := a.betsPairsGo(xs[k:k+2], t[k:k+2])
+		if k += j; stop || j < 2 {
+			return k, stop
+		}
+	}
+}
+
+// betsPairsGo is bets for draws n+1 and n+2, n odd, then n+3 and n+4, ...:
 // recip(n+1) computes q = 1/(a0·a1), a0 = (N−n−1)(n+2) and a1 = (N−n−2)(n+3),
 // and r = a1·q; recip(n+2) is (N−n−1)(n+2)·q, a0·q (each factor exact). It
 // stops before a pair whose a1 is not positive (the population's last
 // draws), and as bets does; it returns the number of draws taken and
 // whether it stopped as bets does.
-func (a *agrapaRun) betsPairs(xs, t []float64) (int, bool) {
+func (a *agrapaRun) betsPairsGo(xs, t []float64) (int, bool) {
 	fn := float64(a.n + 1)
 	sum, mean, m2, rk := a.sum, a.mean, a.m2, a.rk
 	m, lam, q := a.m, a.lam, a.q
