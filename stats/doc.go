@@ -41,9 +41,10 @@
 // type's doc says otherwise. A NaN or infinite observation, or one outside
 // [0, U], is an error, never a silent NaN.
 //
-// [MixBetting]'s inner loops are in amd64 assembly (SSE2, and AVX where the
-// CPU has it); other CPUs and architectures run the same operations in Go,
-// with the same results to the bit. Everything else is Go.
+// [MixBetting]'s inner loops and the first pass of [AGRAPA]'s are in amd64
+// assembly (SSE2, and AVX where the CPU has it); other CPUs and
+// architectures run the same operations in Go, with the same results to
+// the bit. Everything else is Go.
 //
 // # Differences from SHANGRLA
 //
