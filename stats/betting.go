@@ -58,7 +58,10 @@ type FixedBet struct {
 // on polling data and 4.4e-12 on comparison data; for scale, SHANGRLA's
 // order with the mean S_j/j in place of Welford's recursion differs from
 // itself by 2.9e-11 (TestLongSamples). The other bets follow SHANGRLA's
-// order to the bit. Risk and the Stream give the same bits.
+// order to the bit. Risk and the Stream give the same bits. On amd64 the
+// first pass of the whole-sample loop (statistics, null means and bets) runs
+// in assembly (betting_agrapa_amd64.s) with the same operations, tested bit
+// for bit against the Go loop, which other architectures run.
 type AGRAPA struct {
 	// Lam is the first bet, ≥ 0; 0 selects 1/2.
 	Lam float64
